@@ -1,0 +1,26 @@
+//! The pure core of tcptalk, shared by the network engine (`tcptalk-net`), the GUI
+//! (`tcptalk-gui`) and the CLI (`tcptalk`).
+//!
+//! Nothing here touches a socket, a clock, a thread or a widget: every function takes bytes or
+//! text and returns bytes or text, so the rules that matter most to a debugging tool (what a
+//! typed port means, which bytes are sent, how arriving bytes are shown) are decided once and
+//! tested without a network.
+//!
+//! - [`input`]: ports and hosts typed by a person, with errors that say what is wrong.
+//! - [`hex`]: hex text to bytes for sending, bytes to hex for showing.
+//! - [`escape`]: peer bytes and text never act as terminal control sequences.
+//! - [`decode`]: streaming decoding (UTF-8, GBK/GB18030) that keeps split characters whole and
+//!   shows invalid bytes as `\xNN`.
+//! - [`lines`]: arriving bytes to history lines, with an idle flush and a bounded line length.
+
+pub mod decode;
+pub mod escape;
+pub mod hex;
+pub mod input;
+pub mod lines;
+
+pub use decode::{StreamDecoder, TextEncoding};
+pub use escape::{TerminalEscaper, display_safe, escape_char_for_display};
+pub use hex::{HexError, parse_hex, to_hex};
+pub use input::{Host, HostNameProblem, InputError, parse_host, parse_port, parse_socket_target};
+pub use lines::LineAssembler;

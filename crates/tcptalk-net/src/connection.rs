@@ -1,0 +1,401 @@
+//! One TCP connection as an actor: it reads, writes and reports, and nothing else touches
+//! its socket.
+//!
+//! Whoever holds a [`Connection`] handle sends bytes through a bounded channel. The actor keeps
+//! at most [`WRITE_QUEUE_LIMIT`] bytes of its own queue; past that it stops taking commands, so
+//! a peer that does not read pushes back on the sender (`send` waits, `try_send` says `Full`)
+//! instead of growing memory.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io::{self, IoSlice};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::counters::{ByteCounts, Counters};
+use crate::event::{CloseReason, Event, EventSender};
+
+/// How much unsent data one connection's actor holds before it pushes back on senders.
+pub const WRITE_QUEUE_LIMIT: usize = 1 << 20;
+/// Commands waiting in a connection's channel before `try_send` reports `Full`.
+const COMMAND_CAPACITY: usize = 64;
+/// Size of each read; large reads keep floods cheap.
+const READ_CHUNK: usize = 128 * 1024;
+/// How many queued buffers one vectored write takes.
+const MAX_IOV: usize = 64;
+/// How long a close waits to flush what was already queued.
+const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A stable identifier of one connection, unique within the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub u64);
+
+impl fmt::Display for ConnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+impl ConnId {
+    fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        ConnId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+#[derive(Debug)]
+enum Command {
+    Send(Bytes),
+    ShutdownWrite,
+}
+
+/// Why a send did not go through.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    #[error("the connection is closed")]
+    Closed,
+    #[error("the peer is not reading fast enough: {queued} bytes are still waiting to be sent")]
+    Full { queued: u64 },
+}
+
+/// A handle to a live connection. Cheap to clone; dropping every handle does not close it.
+#[derive(Clone)]
+pub struct Connection {
+    id: ConnId,
+    local: SocketAddr,
+    peer: SocketAddr,
+    commands: mpsc::Sender<Command>,
+    close: CancellationToken,
+    counters: Arc<Counters>,
+    queued: Arc<AtomicU64>,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("id", &self.id)
+            .field("local", &self.local)
+            .field("peer", &self.peer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    pub fn id(&self) -> ConnId {
+        self.id
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// Bytes received and sent on this connection so far.
+    pub fn counts(&self) -> ByteCounts {
+        self.counters.snapshot()
+    }
+
+    /// Bytes accepted by `send`/`try_send` but not yet handed to the operating system.
+    pub fn queued_bytes(&self) -> u64 {
+        self.queued.load(Ordering::Relaxed)
+    }
+
+    /// Queues `data` for sending, waiting while the peer is not reading (back-pressure).
+    pub async fn send(&self, data: Bytes) -> Result<(), SendError> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let len = data.len() as u64;
+        self.queued.fetch_add(len, Ordering::Relaxed);
+        if self.commands.send(Command::Send(data)).await.is_err() {
+            self.queued.fetch_sub(len, Ordering::Relaxed);
+            return Err(SendError::Closed);
+        }
+        Ok(())
+    }
+
+    /// Queues `data` without waiting: for UI threads, which must never block.
+    /// Nothing is queued when this fails, so a message is never sent in part.
+    pub fn try_send(&self, data: Bytes) -> Result<(), SendError> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let len = data.len() as u64;
+        self.queued.fetch_add(len, Ordering::Relaxed);
+        match self.commands.try_send(Command::Send(data)) {
+            Ok(()) => Ok(()),
+            Err(err) => {
+                let queued = self.queued.fetch_sub(len, Ordering::Relaxed) - len;
+                Err(match err {
+                    mpsc::error::TrySendError::Full(_) => SendError::Full { queued },
+                    mpsc::error::TrySendError::Closed(_) => SendError::Closed,
+                })
+            }
+        }
+    }
+
+    /// Sends FIN after everything queued before it: "I have nothing more to say", while still
+    /// receiving what the peer sends (what `nc -N` does at end of input).
+    pub async fn shutdown_write(&self) -> Result<(), SendError> {
+        self.commands
+            .send(Command::ShutdownWrite)
+            .await
+            .map_err(|_| SendError::Closed)
+    }
+
+    /// Closes the connection: stops reading, flushes what is already queued (for a short
+    /// while at most), then closes. The peer sees an orderly close.
+    pub fn close(&self) {
+        self.close.cancel();
+    }
+
+    /// True once the connection's actor has been told to close or has ended.
+    pub fn is_closed(&self) -> bool {
+        self.close.is_cancelled() || self.commands.is_closed()
+    }
+}
+
+/// Starts the actor for an established stream and returns its handle. The caller announces
+/// it with [`Event::Connected`] before the actor's first event can arrive.
+pub(crate) fn spawn(
+    stream: TcpStream,
+    events: EventSender,
+    parent: &CancellationToken,
+    totals: Arc<Counters>,
+    tracker: &tokio_util::task::TaskTracker,
+    half_close: bool,
+) -> io::Result<(Connection, ConnectionTask)> {
+    let local = stream.local_addr()?;
+    let peer = stream.peer_addr()?;
+    // Chat and request/response traffic wants each message out at once.
+    let _ = stream.set_nodelay(true);
+    let (commands, command_rx) = mpsc::channel(COMMAND_CAPACITY);
+    let close = parent.child_token();
+    let counters = Arc::new(Counters::default());
+    let queued = Arc::new(AtomicU64::new(0));
+    let conn = Connection {
+        id: ConnId::next(),
+        local,
+        peer,
+        commands,
+        close: close.clone(),
+        counters: counters.clone(),
+        queued: queued.clone(),
+    };
+    let actor = Actor {
+        id: conn.id,
+        events,
+        close,
+        counters,
+        totals,
+        queued,
+        commands: command_rx,
+        queue: VecDeque::new(),
+        queue_len: 0,
+        half_close,
+    };
+    let task = ConnectionTask {
+        actor,
+        stream,
+        tracker: tracker.clone(),
+    };
+    Ok((conn, task))
+}
+
+/// A connection whose actor is ready to run; `start` it after announcing the connection.
+pub(crate) struct ConnectionTask {
+    actor: Actor,
+    stream: TcpStream,
+    tracker: tokio_util::task::TaskTracker,
+}
+
+impl ConnectionTask {
+    pub(crate) fn start(self) {
+        let ConnectionTask {
+            actor,
+            stream,
+            tracker,
+        } = self;
+        tracker.spawn(actor.run(stream));
+    }
+
+    /// Runs the actor on the current task, for callers that already own a task.
+    pub(crate) async fn run(self) {
+        self.actor.run(self.stream).await;
+    }
+}
+
+struct Actor {
+    id: ConnId,
+    events: EventSender,
+    close: CancellationToken,
+    counters: Arc<Counters>,
+    totals: Arc<Counters>,
+    queued: Arc<AtomicU64>,
+    commands: mpsc::Receiver<Command>,
+    queue: VecDeque<Bytes>,
+    queue_len: usize,
+    /// Keep sending after the peer's FIN (see [`crate::ServerConfig::half_close`]).
+    half_close: bool,
+}
+
+impl Actor {
+    async fn run(mut self, stream: TcpStream) {
+        let (mut reader, mut writer) = stream.into_split();
+        let reason = self.pump(&mut reader, &mut writer).await;
+        if reason == CloseReason::ClosedByUs || reason == CloseReason::ClosedByPeer {
+            self.flush_then_shutdown(&mut writer).await;
+        }
+        tracing::debug!(conn = %self.id, %reason, "connection ended");
+        let id = self.id;
+        self.close.cancel();
+        self.events.emit(Event::Closed { conn: id, reason }).await;
+        // Whatever is left unsent is gone with the socket; stop reporting it as queued.
+        self.queued.store(0, Ordering::Relaxed);
+    }
+
+    /// Moves bytes both ways until the connection ends, and says why it ended.
+    async fn pump(
+        &mut self,
+        reader: &mut OwnedReadHalf,
+        writer: &mut OwnedWriteHalf,
+    ) -> CloseReason {
+        let mut buf = BytesMut::with_capacity(READ_CHUNK);
+        let mut taking_commands = true;
+        let mut shutdown_requested = false;
+        let mut write_open = true;
+        let mut read_open = true;
+        loop {
+            if shutdown_requested && self.queue.is_empty() && write_open {
+                write_open = false;
+                if let Err(err) = writer.shutdown().await {
+                    return classify(err);
+                }
+            }
+            if !read_open && (!write_open || (!taking_commands && self.queue.is_empty())) {
+                // Both directions are done, and the peer finished first.
+                return CloseReason::ClosedByPeer;
+            }
+            let room = self.queue_len < WRITE_QUEUE_LIMIT;
+            tokio::select! {
+                biased;
+                () = self.close.cancelled() => return CloseReason::ClosedByUs,
+                written = write_some(writer, &self.queue), if !self.queue.is_empty() => {
+                    match written {
+                        Ok(n) => {
+                            self.consume(n);
+                            if !self.events.emit(Event::Sent { conn: self.id, bytes: n }).await {
+                                return CloseReason::ClosedByUs;
+                            }
+                        }
+                        Err(err) => return classify(err),
+                    }
+                }
+                read = reader.read_buf(&mut buf), if read_open => {
+                    match read {
+                        Ok(0) if self.half_close && write_open => {
+                            read_open = false;
+                            if !self.events.emit(Event::PeerFinished { conn: self.id }).await {
+                                return CloseReason::ClosedByUs;
+                            }
+                        }
+                        Ok(0) => return CloseReason::ClosedByPeer,
+                        Ok(n) => {
+                            self.counters.add_received(n);
+                            self.totals.add_received(n);
+                            let data = buf.split().freeze();
+                            buf.reserve(READ_CHUNK);
+                            let event = Event::Received { conn: self.id, data };
+                            tokio::select! {
+                                delivered = self.events.emit(event) => {
+                                    if !delivered { return CloseReason::ClosedByUs; }
+                                }
+                                () = self.close.cancelled() => return CloseReason::ClosedByUs,
+                            }
+                        }
+                        Err(err) => return classify(err),
+                    }
+                }
+                command = self.commands.recv(), if taking_commands && room && write_open && !shutdown_requested => {
+                    match command {
+                        Some(Command::Send(data)) => {
+                            self.queue_len += data.len();
+                            self.queue.push_back(data);
+                        }
+                        Some(Command::ShutdownWrite) => shutdown_requested = true,
+                        // Every handle is gone: nobody can send any more, but we keep reading.
+                        None => taking_commands = false,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes out what was queued before a close, bounded in time so a peer that stopped
+    /// reading cannot hold the close up.
+    async fn flush_then_shutdown(&mut self, writer: &mut OwnedWriteHalf) {
+        let flush = async {
+            while !self.queue.is_empty() {
+                match write_some(writer, &self.queue).await {
+                    Ok(n) => self.consume(n),
+                    Err(_) => return,
+                }
+            }
+            let _ = writer.shutdown().await;
+        };
+        let _ = tokio::time::timeout(CLOSE_FLUSH_TIMEOUT, flush).await;
+    }
+
+    fn consume(&mut self, mut n: usize) {
+        self.counters.add_sent(n);
+        self.totals.add_sent(n);
+        self.queue_len -= n;
+        self.queued.fetch_sub(n as u64, Ordering::Relaxed);
+        while n > 0 {
+            let Some(front) = self.queue.front_mut() else {
+                break;
+            };
+            if n >= front.len() {
+                n -= front.len();
+                self.queue.pop_front();
+            } else {
+                front.advance(n);
+                n = 0;
+            }
+        }
+    }
+}
+
+async fn write_some(writer: &mut OwnedWriteHalf, queue: &VecDeque<Bytes>) -> io::Result<usize> {
+    let slices: Vec<IoSlice<'_>> = queue
+        .iter()
+        .take(MAX_IOV)
+        .map(|b| IoSlice::new(b))
+        .collect();
+    let n = writer.write_vectored(&slices).await?;
+    if n == 0 {
+        return Err(io::ErrorKind::WriteZero.into());
+    }
+    Ok(n)
+}
+
+fn classify(err: io::Error) -> CloseReason {
+    match err.kind() {
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => CloseReason::Reset,
+        io::ErrorKind::BrokenPipe => CloseReason::ClosedByPeer,
+        _ => CloseReason::Error(err.to_string()),
+    }
+}

@@ -1,0 +1,126 @@
+//! What the engine tells a front end, and the channel it tells it through.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use crate::connection::{ConnId, Connection};
+use crate::error::NetError;
+
+/// Why a connection ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The peer closed its side in an orderly way (FIN).
+    ClosedByPeer,
+    /// The peer reset the connection (RST), e.g. it was killed or aborted.
+    Reset,
+    /// We closed it: the user disconnected it, or the server stopped.
+    ClosedByUs,
+    /// Reading or writing failed for another reason.
+    Error(String),
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CloseReason::ClosedByPeer => f.write_str("closed by peer"),
+            CloseReason::Reset => f.write_str("reset by peer"),
+            CloseReason::ClosedByUs => f.write_str("closed by us"),
+            CloseReason::Error(why) => write!(f, "error: {why}"),
+        }
+    }
+}
+
+impl CloseReason {
+    /// A short machine-friendly name, used by `--json` output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CloseReason::ClosedByPeer => "closed_by_peer",
+            CloseReason::Reset => "reset",
+            CloseReason::ClosedByUs => "closed_by_us",
+            CloseReason::Error(_) => "error",
+        }
+    }
+}
+
+/// Everything the engine reports. A front end reacts to these and nothing else.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event {
+    /// The server is listening; `local` carries the real port when port 0 was asked for.
+    Listening { local: SocketAddr },
+    /// The server could not start; nothing is listening.
+    ListenFailed { error: NetError },
+    /// The server stopped: its port is free again and all its connections are closed.
+    Stopped,
+    /// The client started to connect (resolving and trying each address).
+    Connecting { target: String },
+    /// The client could not connect (refused, timed out, cancelled, unresolved...).
+    ConnectFailed { error: NetError },
+    /// A connection is up: accepted by a server or made by a client. The handle sends on it.
+    Connected { conn: Connection },
+    /// Bytes arrived, in order, exactly as read.
+    Received { conn: ConnId, data: Bytes },
+    /// The peer sent FIN: it will send nothing more but may still read. Only reported for
+    /// connections made with `half_close`; others close at the peer's FIN.
+    PeerFinished { conn: ConnId },
+    /// Bytes were handed to the operating system for sending.
+    Sent { conn: ConnId, bytes: usize },
+    /// The connection ended; no more events come for it.
+    Closed { conn: ConnId, reason: CloseReason },
+    /// A problem that does not stop anything, e.g. a failed `accept` (out of file descriptors).
+    Warning { error: NetError },
+}
+
+/// The sending half of the event channel, with an optional wake-up for a UI.
+///
+/// The channel is bounded on purpose: when a front end falls behind, the reading tasks wait
+/// and TCP flow control slows the peer, instead of memory growing without bound.
+#[derive(Clone)]
+pub struct EventSender {
+    tx: mpsc::Sender<Event>,
+    wake: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+impl fmt::Debug for EventSender {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventSender")
+            .field("capacity", &self.tx.capacity())
+            .field("wake", &self.wake.is_some())
+            .finish()
+    }
+}
+
+/// Creates an event channel holding at most `capacity` undelivered events.
+pub fn event_channel(capacity: usize) -> (EventSender, mpsc::Receiver<Event>) {
+    let (tx, rx) = mpsc::channel(capacity.max(1));
+    (EventSender { tx, wake: None }, rx)
+}
+
+impl EventSender {
+    /// Calls `wake` after every event, e.g. `egui::Context::request_repaint`, so a UI that
+    /// sleeps while nothing happens still sees events at once.
+    pub fn with_waker(mut self, wake: impl Fn() + Send + Sync + 'static) -> Self {
+        self.wake = Some(Arc::new(wake));
+        self
+    }
+
+    /// Delivers an event, waiting while the channel is full. Returns `false` when the front end
+    /// has gone away, which tells the caller to stop.
+    pub(crate) async fn emit(&self, event: Event) -> bool {
+        let delivered = self.tx.send(event).await.is_ok();
+        if let Some(wake) = &self.wake {
+            wake();
+        }
+        delivered
+    }
+
+    /// True when the receiving front end has dropped its end.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}

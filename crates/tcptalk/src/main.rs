@@ -1,0 +1,163 @@
+//! The `tcptalk` binary: parses the command line and hands over to the windows
+//! (`tcptalk-gui`) or to the terminal mode, both built on `tcptalk-net`.
+
+mod args;
+mod report;
+mod terminal;
+
+use std::io::IsTerminal;
+use std::net::IpAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use tcptalk_core::Host;
+use tcptalk_net::{BindAddr, ClientConfig, ServerConfig};
+
+use crate::args::{Cli, ClientArgs, Command, DEFAULT_HOST, DEFAULT_PORT, ServerArgs};
+use crate::report::Reporter;
+use crate::terminal::Outcome;
+
+fn main() -> ExitCode {
+    // clap prints its own message and exits with 2 on bad arguments.
+    let cli = Cli::parse();
+    init_tracing();
+    match run(cli) {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("tcptalk: error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Some(Command::Server(args)) if args.no_gui => {
+            let config = server_config(&args);
+            let reporter = Reporter::new(args.json);
+            block_on(terminal::run_server(config, args.once, reporter))?
+        }
+        Some(Command::Client(args)) if args.no_gui => {
+            let config = client_config(&args);
+            let reporter = Reporter::new(args.json);
+            block_on(terminal::run_client(config, reporter))?
+        }
+        command => gui::run(command, cli.lang, cli.log),
+    }
+}
+
+/// Runs the terminal mode to its end. The runtime is then dropped without waiting for its
+/// blocking threads: one of them may sit in a `read` of stdin that never returns.
+fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("tcptalk-net")
+        .enable_all()
+        .build()
+        .context("cannot start the network runtime")?;
+    let output = runtime.block_on(future);
+    runtime.shutdown_background();
+    Ok(output)
+}
+
+fn server_config(args: &ServerArgs) -> ServerConfig {
+    let bind = match &args.bind {
+        None => BindAddr::Any,
+        Some(Host::Ip(ip)) => BindAddr::Ip(*ip),
+        Some(Host::Name(name)) => BindAddr::Host(name.clone()),
+    };
+    // A client's FIN ends its connection (as with ncat), so `--once` ends when it leaves.
+    ServerConfig::new(bind, args.port.unwrap_or(DEFAULT_PORT))
+}
+
+fn client_config(args: &ClientArgs) -> ClientConfig {
+    let host = match &args.host {
+        None => DEFAULT_HOST.to_string(),
+        Some(Host::Ip(IpAddr::V6(ip))) => ip.to_string(),
+        Some(host) => host.as_lookup_str(),
+    };
+    let mut config = ClientConfig::new(host, args.port.unwrap_or(DEFAULT_PORT));
+    config.connect_timeout = Duration::from_secs_f64(args.timeout);
+    // With data piped in, the server's FIN must not cut our upload short: keep sending until
+    // stdin ends. A person at a terminal wants to see the server leave at once instead.
+    config.half_close = !std::io::stdin().is_terminal();
+    config
+}
+
+#[cfg(feature = "gui")]
+mod gui {
+    use std::path::PathBuf;
+
+    use tcptalk_gui::{Lang, Launch, Windows};
+
+    use crate::args::{Command, LangArg};
+    use crate::terminal::Outcome;
+
+    pub fn run(
+        command: Option<Command>,
+        lang: Option<LangArg>,
+        log: Option<PathBuf>,
+    ) -> anyhow::Result<Outcome> {
+        let mut launch = Launch {
+            windows: Windows::Both,
+            bind: None,
+            server_port: None,
+            listen: false,
+            host: None,
+            client_port: None,
+            connect: false,
+            lang: lang.map(|lang| match lang {
+                LangArg::Zh => Lang::Zh,
+                LangArg::En => Lang::En,
+            }),
+            log,
+        };
+        match command {
+            None => {}
+            Some(Command::Server(args)) => {
+                launch.windows = Windows::Server;
+                launch.bind = args.bind.map(|host| host.to_string());
+                launch.server_port = args.port;
+                launch.listen = args.listen;
+            }
+            Some(Command::Client(args)) => {
+                launch.windows = Windows::Client;
+                launch.host = args.host.map(|host| host.to_string());
+                launch.client_port = args.port;
+                launch.connect = args.connect;
+            }
+        }
+        tcptalk_gui::run(launch)?;
+        Ok(Outcome::Done)
+    }
+}
+
+#[cfg(not(feature = "gui"))]
+mod gui {
+    use std::path::PathBuf;
+
+    use crate::args::{Command, LangArg};
+    use crate::terminal::Outcome;
+
+    pub fn run(
+        _command: Option<Command>,
+        _lang: Option<LangArg>,
+        _log: Option<PathBuf>,
+    ) -> anyhow::Result<Outcome> {
+        anyhow::bail!(
+            "this tcptalk was built without windows; use `tcptalk server --no-gui` or `tcptalk client --no-gui`"
+        )
+    }
+}

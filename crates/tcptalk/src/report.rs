@@ -1,0 +1,100 @@
+//! What the terminal mode says on stderr: lines for people, or with `--json` one JSON object
+//! per line for scripts. stdout is reserved for the peer's bytes.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use serde_json::{Value, json};
+use tcptalk_net::{CloseReason, ConnId, NetError};
+
+#[derive(Debug)]
+pub struct Reporter {
+    json: bool,
+}
+
+impl Reporter {
+    pub fn new(json: bool) -> Self {
+        Reporter { json }
+    }
+
+    fn emit(&mut self, human: impl FnOnce() -> String, machine: impl FnOnce() -> Value) {
+        let line = if self.json {
+            machine().to_string()
+        } else {
+            format!("tcptalk: {}", human())
+        };
+        // stderr going away must not take the transfer down with it.
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+
+    pub fn listening(&mut self, addr: SocketAddr) {
+        self.emit(
+            || format!("listening on {addr}"),
+            || json!({"event": "listening", "addr": addr.to_string(), "port": addr.port()}),
+        );
+    }
+
+    pub fn connecting(&mut self, target: &str) {
+        self.emit(
+            || format!("connecting to {target}"),
+            || json!({"event": "connecting", "target": target}),
+        );
+    }
+
+    pub fn connected(&mut self, peer: ConnId, addr: SocketAddr) {
+        self.emit(
+            || format!("connected: {peer} {addr}"),
+            || json!({"event": "connected", "peer": peer.0, "addr": addr.to_string()}),
+        );
+    }
+
+    pub fn local(&mut self, addr: SocketAddr) {
+        self.emit(
+            || format!("local address {addr}"),
+            || json!({"event": "local", "addr": addr.to_string()}),
+        );
+    }
+
+    pub fn disconnected(&mut self, peer: ConnId, addr: Option<SocketAddr>, reason: &CloseReason) {
+        let addr_text = addr.map(|a| a.to_string());
+        self.emit(
+            || match &addr_text {
+                Some(addr) => format!("disconnected: {peer} {addr} ({reason})"),
+                None => format!("disconnected ({reason})"),
+            },
+            || {
+                let mut value = json!({
+                    "event": "disconnected",
+                    "peer": peer.0,
+                    "reason": reason.code(),
+                    "detail": reason.to_string(),
+                });
+                if let Some(addr) = &addr_text {
+                    value["addr"] = json!(addr);
+                }
+                value
+            },
+        );
+    }
+
+    pub fn error(&mut self, error: &NetError) {
+        self.emit(
+            || format!("error: {error}"),
+            || json!({"event": "error", "message": error.to_string()}),
+        );
+    }
+
+    pub fn warning(&mut self, error: &NetError) {
+        self.emit(
+            || format!("warning: {error}"),
+            || json!({"event": "warning", "message": error.to_string()}),
+        );
+    }
+
+    pub fn note(&mut self, text: &str) {
+        self.emit(
+            || text.to_string(),
+            || json!({"event": "note", "message": text}),
+        );
+    }
+}

@@ -1,0 +1,290 @@
+//! `--no-gui`: the server and the client in the terminal, like ncat, on the same engine as the
+//! windows.
+//!
+//! Received bytes go to stdout exactly as they arrived (escaped only when stdout is a terminal,
+//! so a peer cannot rewrite the user's screen); stdin goes to the peer(s); what happens goes to
+//! stderr, as lines for people or as JSON for scripts.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use anyhow::Context;
+use bytes::{Bytes, BytesMut};
+use tcptalk_core::TerminalEscaper;
+use tcptalk_net::{
+    ClientConfig, CloseReason, ConnId, Connection, Event, NetError, ServerConfig, event_channel,
+    spawn_client, spawn_server,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::watch;
+
+use crate::report::Reporter;
+
+/// How the process ends, mapped to an exit code by `main`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything went as asked.
+    Done,
+    /// The network failed us: could not listen or connect, or the connection broke.
+    Failed,
+}
+
+const STDIN_CHUNK: usize = 64 * 1024;
+
+/// Where received bytes go: stdout, exact for a pipe, escaped per connection for a terminal.
+struct Output {
+    stdout: tokio::io::Stdout,
+    escapers: Option<HashMap<ConnId, TerminalEscaper>>,
+    scratch: Vec<u8>,
+    /// Set when the reader of stdout went away; we then stop writing but keep running.
+    broken: bool,
+}
+
+impl Output {
+    fn new() -> Self {
+        let escape = std::io::stdout().is_terminal();
+        Output {
+            stdout: tokio::io::stdout(),
+            escapers: escape.then(HashMap::new),
+            scratch: Vec::new(),
+            broken: false,
+        }
+    }
+
+    async fn write(&mut self, conn: ConnId, data: &[u8]) -> anyhow::Result<()> {
+        if self.broken {
+            return Ok(());
+        }
+        let result = match &mut self.escapers {
+            Some(escapers) => {
+                self.scratch.clear();
+                escapers
+                    .entry(conn)
+                    .or_default()
+                    .escape(data, &mut self.scratch);
+                self.stdout.write_all(&self.scratch).await
+            }
+            None => self.stdout.write_all(data).await,
+        };
+        self.check(result)
+    }
+
+    /// Flushes an escaper's held-back bytes when its connection ends.
+    async fn finish(&mut self, conn: ConnId) -> anyhow::Result<()> {
+        if let Some(mut escaper) = self.escapers.as_mut().and_then(|e| e.remove(&conn)) {
+            self.scratch.clear();
+            escaper.finish(&mut self.scratch);
+            if !self.broken {
+                let result = self.stdout.write_all(&self.scratch).await;
+                self.check(result)?;
+            }
+        }
+        if self.broken {
+            return Ok(());
+        }
+        let result = self.stdout.flush().await;
+        self.check(result)
+    }
+
+    fn check(&mut self, result: std::io::Result<()>) -> anyhow::Result<()> {
+        match result {
+            Ok(()) => Ok(()),
+            // `tcptalk ... | head` is a normal way to use us: not an error.
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.broken = true;
+                Ok(())
+            }
+            Err(err) => Err(err).context("cannot write to stdout"),
+        }
+    }
+}
+
+/// Connections the server has now; stdin goes to each.
+type Clients = Arc<Mutex<HashMap<ConnId, Connection>>>;
+
+fn snapshot(clients: &Clients) -> Vec<Connection> {
+    clients
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .values()
+        .cloned()
+        .collect()
+}
+
+pub async fn run_server(
+    config: ServerConfig,
+    once: bool,
+    mut reporter: Reporter,
+) -> anyhow::Result<Outcome> {
+    let (tx, mut events) = event_channel(1024);
+    let server = spawn_server(&tokio::runtime::Handle::current(), config, tx);
+    let clients: Clients = Arc::default();
+    let (first_client_tx, first_client) = watch::channel(false);
+    let mut stdin_task = None;
+    let mut output = Output::new();
+    let mut stopping = false;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        let event = tokio::select! {
+            event = events.recv() => event,
+            _ = &mut ctrl_c, if !stopping => {
+                reporter.note("interrupted: closing every client");
+                stopping = true;
+                server.stop();
+                continue;
+            }
+        };
+        let Some(event) = event else { break };
+        match event {
+            Event::Listening { local } => {
+                reporter.listening(local);
+                stdin_task = Some(tokio::spawn(stdin_to_clients(
+                    clients.clone(),
+                    first_client.clone(),
+                )));
+            }
+            Event::ListenFailed { error } => {
+                reporter.error(&error);
+                return Ok(Outcome::Failed);
+            }
+            Event::Connected { conn } => {
+                reporter.connected(conn.id(), conn.peer_addr());
+                clients
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(conn.id(), conn);
+                let _ = first_client_tx.send(true);
+            }
+            Event::Received { conn, data } => output.write(conn, &data).await?,
+            Event::Closed { conn, reason } => {
+                output.finish(conn).await?;
+                let addr = clients
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&conn)
+                    .map(|c| c.peer_addr());
+                reporter.disconnected(conn, addr, &reason);
+                if once && !stopping {
+                    stopping = true;
+                    server.stop();
+                }
+            }
+            Event::Stopped => break,
+            Event::Warning { error } => reporter.warning(&error),
+            Event::Sent { .. } => {}
+            other => tracing::debug!(?other, "ignored event"),
+        }
+    }
+    if let Some(task) = stdin_task {
+        task.abort();
+    }
+    Ok(Outcome::Done)
+}
+
+/// Sends stdin to every connected client. Reading waits for the first client, so
+/// `tcptalk server --no-gui --once < file` hands the file to whoever connects first. At the end
+/// of input that carried data, each client gets a FIN (like ncat); an empty stdin (`/dev/null`
+/// in scripts and CI) means "only receive", and clients may go on sending.
+async fn stdin_to_clients(clients: Clients, mut first_client: watch::Receiver<bool>) {
+    if first_client.wait_for(|connected| *connected).await.is_err() {
+        return;
+    }
+    let mut stdin = tokio::io::stdin();
+    let mut buf = BytesMut::with_capacity(STDIN_CHUNK);
+    let mut sent_anything = false;
+    loop {
+        buf.reserve(STDIN_CHUNK);
+        match stdin.read_buf(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                sent_anything = true;
+                let chunk = buf.split().freeze();
+                for conn in snapshot(&clients) {
+                    // A client that left in the meantime simply misses the chunk.
+                    let _ = conn.send(chunk.clone()).await;
+                }
+            }
+        }
+    }
+    if sent_anything {
+        for conn in snapshot(&clients) {
+            let _ = conn.shutdown_write().await;
+        }
+    }
+}
+
+pub async fn run_client(config: ClientConfig, mut reporter: Reporter) -> anyhow::Result<Outcome> {
+    let (tx, mut events) = event_channel(1024);
+    let client = spawn_client(&tokio::runtime::Handle::current(), config, tx);
+    let mut output = Output::new();
+    let mut stdin_task: Option<tokio::task::JoinHandle<()>> = None;
+    let mut interrupted = false;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let outcome = loop {
+        let event = tokio::select! {
+            event = events.recv() => event,
+            _ = &mut ctrl_c, if !interrupted => {
+                reporter.note("interrupted: disconnecting");
+                interrupted = true;
+                client.cancel();
+                continue;
+            }
+        };
+        let Some(event) = event else {
+            break Outcome::Failed;
+        };
+        match event {
+            Event::Connecting { target } => reporter.connecting(&target),
+            Event::ConnectFailed { error } => {
+                if matches!(error, NetError::Cancelled { .. }) && interrupted {
+                    break Outcome::Done;
+                }
+                reporter.error(&error);
+                break Outcome::Failed;
+            }
+            Event::Connected { conn } => {
+                reporter.connected(conn.id(), conn.peer_addr());
+                reporter.local(conn.local_addr());
+                stdin_task = Some(tokio::spawn(stdin_to_server(conn)));
+            }
+            Event::Received { conn, data } => output.write(conn, &data).await?,
+            Event::Closed { conn, reason } => {
+                output.finish(conn).await?;
+                reporter.disconnected(conn, None, &reason);
+                break match reason {
+                    CloseReason::ClosedByPeer | CloseReason::ClosedByUs => Outcome::Done,
+                    _ => Outcome::Failed,
+                };
+            }
+            Event::Warning { error } => reporter.warning(&error),
+            _ => {}
+        }
+    };
+    if let Some(task) = stdin_task {
+        task.abort();
+    }
+    Ok(outcome)
+}
+
+/// Sends stdin to the server; at end of input, half-closes so the server knows we are done
+/// while its answer can still arrive.
+async fn stdin_to_server(conn: Connection) {
+    let mut stdin = tokio::io::stdin();
+    let mut buf = BytesMut::with_capacity(STDIN_CHUNK);
+    loop {
+        buf.reserve(STDIN_CHUNK);
+        match stdin.read_buf(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                let chunk: Bytes = buf.split().freeze();
+                if conn.send(chunk).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    let _ = conn.shutdown_write().await;
+}

@@ -1,0 +1,659 @@
+//! The real `tcptalk` executable in terminal mode, against peers no one here wrote:
+//! python3's socket module, nc and socat. Loopback only; every process is killed on drop.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tcptalk");
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A child process that is killed and reaped when the test ends, whatever happens.
+struct Proc {
+    child: Child,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Proc {
+    fn spawn(cmd: &mut Command) -> Proc {
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+        Proc { child }
+    }
+
+    /// Waits (bounded) for the exit code.
+    fn wait(&mut self) -> i32 {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "process did not exit within {WAIT:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// Lines of a child's stderr, read on a thread so a full pipe never blocks the child.
+struct Lines {
+    rx: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Lines {
+    fn new(stderr: ChildStderr) -> Lines {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Lines {
+            rx,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The next line containing `needle`, waiting at most `WAIT`.
+    fn expect(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!("no stderr line with {needle:?}; saw {:?}", self.seen),
+            }
+        }
+    }
+
+    /// Everything printed until the process closed stderr.
+    fn rest(&mut self) -> Vec<String> {
+        let deadline = Instant::now() + WAIT;
+        while let Ok(line) = self
+            .rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            self.seen.push(line);
+        }
+        self.seen.clone()
+    }
+}
+
+fn json(line: &str) -> serde_json::Value {
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON: {line:?}: {e}"))
+}
+
+/// Starts `tcptalk server --no-gui --json` on a free loopback port; returns it and its port.
+fn json_server(extra: &[&str]) -> (Proc, Lines, u16) {
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "server",
+        "--no-gui",
+        "--json",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "0",
+    ])
+    .args(extra)
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut proc = Proc::spawn(&mut cmd);
+    let mut lines = Lines::new(proc.child.stderr.take().expect("stderr"));
+    let listening = json(&lines.expect("\"listening\""));
+    let port = listening["port"].as_u64().expect("port") as u16;
+    assert_ne!(port, 0);
+    (proc, lines, port)
+}
+
+fn read_all(mut r: impl Read) -> Vec<u8> {
+    let mut out = Vec::new();
+    r.read_to_end(&mut out).expect("read");
+    out
+}
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// Peers this suite uses; `scripts/test.sh` installs them, so a missing one is a failure.
+fn require(tool: &str) {
+    assert!(
+        have(tool),
+        "{tool} is not installed: run scripts/test.sh, which installs the test peers"
+    );
+}
+
+// ---------------------------------------------------------------- bad arguments
+
+fn run_args(args: &[&str]) -> (i32, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run tcptalk");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bad_ports_exit_2_with_a_clear_message() {
+    for (port, words) in [
+        ("abc", "not a port number"),
+        ("70000", "65535"),
+        ("65536", "65535"),
+        ("99999999999", "65535"),
+        ("-1", "-1"),
+        ("", "no port"),
+    ] {
+        for role in ["server", "client"] {
+            let (code, err) = run_args(&[role, "--no-gui", "--port", port]);
+            assert_eq!(code, 2, "{role} --port {port:?}: {err}");
+            assert!(
+                err.to_lowercase().contains(words),
+                "{role} --port {port:?}: message lacks {words:?}: {err}"
+            );
+        }
+    }
+    let (code, err) = run_args(&["client", "--no-gui", "--port", "0"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn bad_addresses_exit_2_and_start_nothing() {
+    for host in ["999.1.1.1", "host name", "", "1.2.3", ":::1::"] {
+        let (code, err) = run_args(&["client", "--no-gui", host]);
+        assert_eq!(code, 2, "client {host:?}: {err}");
+        assert!(!err.contains("connecting"), "{err}");
+        let (code, err) = run_args(&["server", "--no-gui", "--bind", host]);
+        assert_eq!(code, 2, "server --bind {host:?}: {err}");
+        assert!(!err.contains("listening"), "{err}");
+    }
+}
+
+#[test]
+fn full_width_port_from_a_chinese_ime_is_accepted() {
+    let (mut proc, mut lines, _) = {
+        let mut cmd = Command::new(BIN);
+        cmd.args([
+            "server",
+            "--no-gui",
+            "--json",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            " ０ ",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+        let mut proc = Proc::spawn(&mut cmd);
+        let lines = Lines::new(proc.child.stderr.take().expect("stderr"));
+        (proc, lines, 0)
+    };
+    lines.expect("\"listening\"");
+    let _ = proc.child.kill();
+}
+
+// ---------------------------------------------------------------- server + python client
+
+#[test]
+fn server_once_writes_exact_bytes_and_reports_events_as_json() {
+    let (mut proc, mut lines, port) = json_server(&["--once"]);
+    let stdout = proc.child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || read_all(stdout));
+    let payload = "你好，服务器！\u{0}\u{1b}[31m binary \u{ff}"
+        .as_bytes()
+        .to_vec();
+    let script = format!(
+        "import socket,sys\ns=socket.create_connection(('127.0.0.1',{port}))\n\
+         s.sendall(bytes.fromhex('{}'))\ns.close()\n",
+        hex(&payload)
+    );
+    let status = Command::new("python3")
+        .args(["-c", &script])
+        .status()
+        .expect("python3");
+    assert!(status.success());
+    let connected = json(&lines.expect("\"connected\""));
+    assert!(connected["peer"].is_u64());
+    assert!(
+        connected["addr"]
+            .as_str()
+            .expect("addr")
+            .starts_with("127.0.0.1:")
+    );
+    let gone = json(&lines.expect("\"disconnected\""));
+    assert_eq!(gone["reason"], "closed_by_peer");
+    assert_eq!(gone["peer"], connected["peer"]);
+    assert_eq!(proc.wait(), 0, "--once exits 0");
+    // A pipe gets the exact bytes, escape sequences and all.
+    assert_eq!(reader.join().expect("reader"), payload);
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn server_sends_stdin_to_every_client() {
+    let (mut proc, mut lines, port) = json_server(&[]);
+    let mut clients: Vec<TcpStream> = (0..3)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).expect("connect"))
+        .collect();
+    for _ in 0..3 {
+        lines.expect("\"connected\"");
+    }
+    let mut stdin = proc.child.stdin.take().expect("stdin");
+    stdin.write_all("大家好\n".as_bytes()).expect("stdin");
+    drop(stdin); // EOF: each client gets a FIN after the bytes
+    for client in &mut clients {
+        client.set_read_timeout(Some(WAIT)).expect("timeout");
+        assert_eq!(read_all(&mut *client), "大家好\n".as_bytes());
+    }
+}
+
+#[test]
+fn port_in_use_is_an_error_naming_the_port() {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    let out = Command::new(BIN)
+        .args([
+            "server",
+            "--no-gui",
+            "--json",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            &port,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let error = json(
+        stderr
+            .lines()
+            .find(|l| l.contains("\"error\""))
+            .expect("error line"),
+    );
+    let message = error["message"].as_str().expect("message");
+    assert!(
+        message.contains(&port) && message.contains("in use"),
+        "{message}"
+    );
+}
+
+#[test]
+fn ipv6_loopback_server_and_client() {
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "server", "--no-gui", "--json", "--once", "--bind", "::1", "--port", "0",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut server = Proc::spawn(&mut cmd);
+    let mut lines = Lines::new(server.child.stderr.take().expect("stderr"));
+    let listening = json(&lines.expect("\"listening\""));
+    assert!(
+        listening["addr"]
+            .as_str()
+            .expect("addr")
+            .starts_with("[::1]")
+    );
+    let port = listening["port"].as_u64().expect("port").to_string();
+    let stdout = server.child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || read_all(stdout));
+    let mut client = Proc::spawn(
+        Command::new(BIN)
+            .args(["client", "--no-gui", "[::1]", "--port", &port])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    let mut stdin = client.child.stdin.take().expect("stdin");
+    stdin.write_all(b"over v6").expect("write");
+    drop(stdin);
+    assert_eq!(server.wait(), 0);
+    assert_eq!(client.wait(), 0);
+    assert_eq!(reader.join().expect("reader"), b"over v6");
+}
+
+// ---------------------------------------------------------------- client
+
+/// A python3 server that sends `greeting`, then echoes everything back until EOF, then closes.
+fn python_echo_server(greeting: &str) -> (Proc, u16) {
+    let script = format!(
+        "import socket,sys\nl=socket.socket(socket.AF_INET)\nl.bind(('127.0.0.1',0))\nl.listen(1)\n\
+         print(l.getsockname()[1],flush=True)\nc,_=l.accept()\nc.sendall({greeting:?}.encode())\n\
+         while True:\n    d=c.recv(65536)\n    if not d: break\n    c.sendall(d)\nc.close()\n"
+    );
+    let mut proc = Proc::spawn(
+        Command::new("python3")
+            .args(["-c", &script])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit()),
+    );
+    let mut line = String::new();
+    BufReader::new(proc.child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("port line");
+    (proc, line.trim().parse().expect("port"))
+}
+
+#[test]
+fn client_talks_to_a_python_server_and_exits_0_after_it_closes() {
+    let (mut py, port) = python_echo_server("欢迎\n");
+    let mut client = Proc::spawn(
+        Command::new(BIN)
+            .args([
+                "client",
+                "--no-gui",
+                "--json",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    let mut lines = Lines::new(client.child.stderr.take().expect("stderr"));
+    let stdout = client.child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || read_all(stdout));
+    let mut stdin = client.child.stdin.take().expect("stdin");
+    lines.expect("\"connected\"");
+    stdin.write_all("你好 echo\n".as_bytes()).expect("write");
+    drop(stdin); // EOF → FIN; python's echo loop ends and it closes → we exit 0
+    assert_eq!(client.wait(), 0);
+    assert_eq!(py.wait(), 0);
+    assert_eq!(
+        reader.join().expect("reader"),
+        "欢迎\n你好 echo\n".as_bytes()
+    );
+    let gone = json(&lines.expect("\"disconnected\""));
+    assert_eq!(gone["reason"], "closed_by_peer");
+}
+
+#[test]
+fn refused_connection_is_one_line_and_exit_1() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+        .to_string();
+    let out = Command::new(BIN)
+        .args(["client", "--no-gui", "127.0.0.1", "--port", &port])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("refused") && errors[0].contains(&port),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unresolvable_host_is_reported() {
+    let out = Command::new(BIN)
+        .args([
+            "client",
+            "--no-gui",
+            "no-such-host.invalid",
+            "--port",
+            "8899",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("resolve"));
+}
+
+// ---------------------------------------------------------------- nc and socat
+
+#[test]
+fn nc_and_socat_as_clients_of_our_server() {
+    require("nc");
+    require("socat");
+    for (tool, args) in [
+        ("nc", vec!["-N", "127.0.0.1"]),
+        ("socat", vec!["-", "TCP:127.0.0.1:{port}"]),
+    ] {
+        let (mut server, _lines, port) = json_server(&["--once"]);
+        let stdout = server.child.stdout.take().expect("stdout");
+        let reader = std::thread::spawn(move || read_all(stdout));
+        let mut args: Vec<String> = args
+            .iter()
+            .map(|a| a.replace("{port}", &port.to_string()))
+            .collect();
+        if tool == "nc" {
+            args.push(port.to_string());
+        }
+        let mut peer = Proc::spawn(
+            Command::new(tool)
+                .args(&args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit()),
+        );
+        let text = format!("来自 {tool} 的问候\n");
+        let mut stdin = peer.child.stdin.take().expect("stdin");
+        stdin.write_all(text.as_bytes()).expect("write");
+        drop(stdin);
+        assert_eq!(server.wait(), 0, "{tool}");
+        assert_eq!(reader.join().expect("reader"), text.as_bytes(), "{tool}");
+    }
+}
+
+#[test]
+fn nc_and_socat_as_servers_for_our_client() {
+    require("nc");
+    require("socat");
+    for tool in ["nc", "socat"] {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let args: Vec<String> = match tool {
+            "nc" => vec!["-l".into(), "127.0.0.1".into(), port.to_string()],
+            _ => vec![
+                format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr"),
+                "-".into(),
+            ],
+        };
+        let mut peer = Proc::spawn(
+            Command::new(tool)
+                .args(&args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit()),
+        );
+        let peer_out = peer.child.stdout.take().expect("stdout");
+        let peer_reader = std::thread::spawn(move || read_all(peer_out));
+        let mut peer_in = peer.child.stdin.take().expect("stdin");
+        // Retry until the tool listens (bounded).
+        let deadline = Instant::now() + WAIT;
+        let (mut client, reader) = loop {
+            let mut client = Proc::spawn(
+                Command::new(BIN)
+                    .args([
+                        "client",
+                        "--no-gui",
+                        "127.0.0.1",
+                        "--port",
+                        &port.to_string(),
+                    ])
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped()),
+            );
+            let mut err = Lines::new(client.child.stderr.take().expect("stderr"));
+            let line = err.expect("tcptalk:");
+            if line.contains("connecting") {
+                let next = err.expect("tcptalk:");
+                if next.contains("connected") {
+                    let stdout = client.child.stdout.take().expect("stdout");
+                    break (client, std::thread::spawn(move || read_all(stdout)));
+                }
+            }
+            assert!(Instant::now() < deadline, "{tool} never listened");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let from_tool = format!("{tool} 说：你好\n");
+        peer_in.write_all(from_tool.as_bytes()).expect("write");
+        let mut our_in = client.child.stdin.take().expect("stdin");
+        our_in
+            .write_all("tcptalk 说：你好\n".as_bytes())
+            .expect("write");
+        drop(our_in); // FIN to the tool
+        // Read what the tool sent before closing it, so nothing is cut.
+        std::thread::sleep(Duration::from_millis(200));
+        drop(peer_in);
+        let _ = peer.child.kill();
+        assert_eq!(client.wait(), 0, "{tool}");
+        assert_eq!(
+            reader.join().expect("reader"),
+            from_tool.as_bytes(),
+            "{tool}"
+        );
+        assert_eq!(
+            peer_reader.join().expect("reader"),
+            "tcptalk 说：你好\n".as_bytes(),
+            "{tool}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- bulk and signals
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tcptalk-test-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn sha256_file(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut file = std::fs::File::open(path).expect("open");
+    std::io::copy(&mut file, &mut hasher).expect("hash");
+    hex(&hasher.finalize())
+}
+
+#[test]
+fn a_hundred_megabytes_through_the_cli_pair_arrive_intact() {
+    const SIZE: usize = 100 * 1024 * 1024;
+    let dir = temp_dir("bulk");
+    let input = dir.join("in.bin");
+    let output = dir.join("out.bin");
+    {
+        // Deterministic, incompressible-looking bytes (xorshift), binary and all.
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&input).expect("create"));
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut block = vec![0u8; 1 << 20];
+        for _ in 0..SIZE / block.len() {
+            for b in block.chunks_mut(8) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                b.copy_from_slice(&x.to_le_bytes());
+            }
+            file.write_all(&block).expect("write");
+        }
+    }
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "server",
+        "--no-gui",
+        "--json",
+        "--once",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "0",
+    ])
+    .stdin(Stdio::null())
+    .stdout(std::fs::File::create(&output).expect("out"))
+    .stderr(Stdio::piped());
+    let mut server = Proc::spawn(&mut cmd);
+    let mut lines = Lines::new(server.child.stderr.take().expect("stderr"));
+    let port = json(&lines.expect("\"listening\""))["port"]
+        .as_u64()
+        .expect("port")
+        .to_string();
+    let started = Instant::now();
+    let mut client = Proc::spawn(
+        Command::new(BIN)
+            .args(["client", "--no-gui", "127.0.0.1", "--port", &port])
+            .stdin(std::fs::File::open(&input).expect("in"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit()),
+    );
+    assert_eq!(server.wait(), 0);
+    let elapsed = started.elapsed();
+    assert_eq!(client.wait(), 0);
+    assert_eq!(std::fs::metadata(&output).expect("out").len(), SIZE as u64);
+    assert_eq!(sha256_file(&input), sha256_file(&output));
+    println!(
+        "100 MiB through the CLI pair: {:.2} s, {:.0} MB/s",
+        elapsed.as_secs_f64(),
+        SIZE as f64 / 1e6 / elapsed.as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ctrl_c_ends_the_server_cleanly_and_clients_see_eof() {
+    let (mut server, mut lines, port) = json_server(&[]);
+    let mut client = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    lines.expect("\"connected\"");
+    let pid = server.child.id().to_string();
+    let status = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    assert_eq!(server.wait(), 0);
+    client.set_read_timeout(Some(WAIT)).expect("timeout");
+    assert_eq!(read_all(&mut client), b"");
+    let rest = lines.rest();
+    assert!(rest.iter().any(|l| l.contains("closed_by_us")), "{rest:?}");
+}
