@@ -1,7 +1,7 @@
 //! The pure core of tcptalk, shared by the network engine (`tcptalk-net`), the GUI
 //! (`tcptalk-gui`) and the CLI (`tcptalk`).
 //!
-//! Nothing here touches a socket, a clock, a thread or a widget: every function takes bytes or
+//! Apart from the session log, nothing here touches a socket, a clock, a thread or a widget: every function takes bytes or
 //! text and returns bytes or text, so the rules that matter most to a debugging tool (what a
 //! typed port means, which bytes are sent, how arriving bytes are shown) are decided once and
 //! tested without a network.
@@ -12,15 +12,19 @@
 //! - [`decode`]: streaming decoding (UTF-8, GBK/GB18030) that keeps split characters whole and
 //!   shows invalid bytes as `\xNN`.
 //! - [`lines`]: arriving bytes to history lines, with an idle flush and a bounded line length.
+//! - [`log`]: the `--log FILE` session log, one line per history entry (the one module that
+//!   touches a file and the clock, because the GUI and the CLI must write the same format).
 
 pub mod decode;
 pub mod escape;
 pub mod hex;
 pub mod input;
 pub mod lines;
+pub mod log;
 
 pub use decode::{StreamDecoder, TextEncoding};
 pub use escape::{TerminalEscaper, display_safe, escape_char_for_display};
 pub use hex::{HexError, parse_hex, to_hex};
 pub use input::{Host, HostNameProblem, InputError, parse_host, parse_port, parse_socket_target};
 pub use lines::LineAssembler;
+pub use log::{Direction, SessionLog};
