@@ -1,8 +1,8 @@
 //! The pure core of tcptalk, shared by the network engine (`tcptalk-net`), the GUI
 //! (`tcptalk-gui`) and the CLI (`tcptalk`).
 //!
-//! Apart from the session log, nothing here touches a socket, a clock, a thread or a widget: every function takes bytes or
-//! text and returns bytes or text, so the rules that matter most to a debugging tool (what a
+//! Apart from the session log, nothing here touches a socket, a clock, a thread or a widget:
+//! every function takes bytes or text and returns bytes or text, so the rules that matter most to a debugging tool (what a
 //! typed port means, which bytes are sent, how arriving bytes are shown) are decided once and
 //! tested without a network.
 //!
