@@ -391,6 +391,56 @@ async fn binary_bytes_arrive_exact_and_in_order() {
     server.stop();
 }
 
+/// Writes `bytes` one per `write`, with Nagle off and a pause between, so the server's reads
+/// really split every multi-byte character; returns what the engine delivered, decoded.
+async fn one_byte_per_write(bytes: &'static [u8], encoding: tcptalk_core::TextEncoding) -> String {
+    let (server, mut events, addr) = start_server(loopback(0)).await;
+    let writer = std::thread::spawn(move || {
+        let mut s = TcpStream::connect(addr).expect("connect");
+        s.set_nodelay(true).expect("nodelay");
+        for byte in bytes {
+            s.write_all(std::slice::from_ref(byte)).expect("write");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    });
+    expect_connected(&mut events).await;
+    let mut decoder = tcptalk_core::StreamDecoder::new(encoding);
+    let mut text = String::new();
+    let (mut got, mut reads) = (0, 0);
+    while got < bytes.len() {
+        if let Event::Received { data, .. } = next(&mut events).await {
+            got += data.len();
+            reads += 1;
+            decoder.decode(&data, &mut text);
+        }
+    }
+    decoder.finish(&mut text);
+    writer.join().expect("writer");
+    server.stop();
+    assert!(
+        reads > bytes.len() / 2,
+        "only {reads} reads: characters were not split"
+    );
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn utf8_chinese_sent_one_byte_per_write_decodes_whole() {
+    let text = "中文测试，你好！";
+    let got = one_byte_per_write(text.as_bytes(), tcptalk_core::TextEncoding::Utf8).await;
+    assert_eq!(got, text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gbk_chinese_sent_one_byte_per_write_decodes_whole() {
+    // "中文测试，你好" in GBK, written out by hand so the test does not trust our own encoder.
+    const GBK: &[u8] = &[
+        0xD6, 0xD0, 0xCE, 0xC4, 0xB2, 0xE2, 0xCA, 0xD4, 0xA3, 0xAC, 0xC4, 0xE3, 0xBA, 0xC3,
+    ];
+    let got = one_byte_per_write(GBK, tcptalk_core::TextEncoding::Gb18030).await;
+    assert_eq!(got, "中文测试，你好");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn peer_that_does_not_read_pushes_back_instead_of_growing_memory() {
     let (server, mut events, addr) = start_server(loopback(0)).await;

@@ -23,6 +23,7 @@ fn main() -> ExitCode {
     // clap prints its own message and exits with 2 on bad arguments.
     let cli = Cli::parse();
     init_tracing();
+    raise_fd_limit();
     match run(cli) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
@@ -40,6 +41,15 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+}
+
+/// A server with 10,000 clients needs more descriptors than the usual soft limit of 1,024;
+/// take what the hard limit allows.
+fn raise_fd_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open file limit"),
+        Err(err) => tracing::debug!(%err, "cannot raise the open file limit"),
+    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {

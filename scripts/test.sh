@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace. Installs the test peers (nc, socat, ncat, python3) first
+# when they are missing and we are root, as on a fresh Debian machine or in CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v nc >/dev/null || need+=(netcat-openbsd)
+command -v socat >/dev/null || need+=(socat)
+command -v ncat >/dev/null || need+=(ncat)
+command -v python3 >/dev/null || need+=(python3)
+command -v script >/dev/null || need+=(bsdutils)
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "installing test peers: ${need[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+        echo "missing test peers: ${need[*]} (run as root, or: sudo apt-get install -y ${need[*]})" >&2
+        exit 1
+    fi
+fi
+
+cargo test --workspace --locked "$@"
