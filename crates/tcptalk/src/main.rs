@@ -2,6 +2,7 @@
 //! (`tcptalk-gui`) or to the terminal mode, both built on `tcptalk-net`.
 
 mod args;
+mod record;
 mod report;
 mod terminal;
 
@@ -16,6 +17,7 @@ use tcptalk_core::Host;
 use tcptalk_net::{BindAddr, ClientConfig, ServerConfig};
 
 use crate::args::{Cli, ClientArgs, Command, DEFAULT_HOST, DEFAULT_PORT, ServerArgs};
+use crate::record::Recorder;
 use crate::report::Reporter;
 use crate::terminal::Outcome;
 
@@ -57,12 +59,14 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Server(args)) if args.no_gui => {
             let config = server_config(&args);
             let reporter = Reporter::new(args.json);
-            block_on(terminal::run_server(config, args.once, reporter))?
+            let recorder = Recorder::open(cli.log.as_deref())?;
+            block_on(terminal::run_server(config, args.once, reporter, recorder))?
         }
         Some(Command::Client(args)) if args.no_gui => {
             let config = client_config(&args);
             let reporter = Reporter::new(args.json);
-            block_on(terminal::run_client(config, reporter))?
+            let recorder = Recorder::open(cli.log.as_deref())?;
+            block_on(terminal::run_client(config, reporter, recorder))?
         }
         command => gui::run(command, cli.lang, cli.log),
     }

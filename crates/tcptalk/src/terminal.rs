@@ -19,6 +19,7 @@ use tcptalk_net::{
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 
+use crate::record::{IDLE, Recorder};
 use crate::report::Reporter;
 
 /// How the process ends, mapped to an exit code by `main`.
@@ -116,6 +117,7 @@ pub async fn run_server(
     config: ServerConfig,
     once: bool,
     mut reporter: Reporter,
+    recorder: Recorder,
 ) -> anyhow::Result<Outcome> {
     let (tx, mut events) = event_channel(1024);
     let server = spawn_server(&tokio::runtime::Handle::current(), config, tx);
@@ -126,6 +128,7 @@ pub async fn run_server(
     let mut stopping = false;
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
+    let mut idle_tick = tokio::time::interval(IDLE);
     loop {
         let event = tokio::select! {
             event = events.recv() => event,
@@ -135,31 +138,46 @@ pub async fn run_server(
                 server.stop();
                 continue;
             }
+            _ = idle_tick.tick(), if recorder.is_active() => {
+                recorder.flush_idle();
+                continue;
+            }
         };
         let Some(event) = event else { break };
         match event {
             Event::Listening { local } => {
                 reporter.listening(local);
+                recorder.info(&format!("listening on {local}"));
                 stdin_task = Some(tokio::spawn(stdin_to_clients(
                     clients.clone(),
                     first_client.clone(),
+                    recorder.clone(),
                 )));
             }
             Event::ListenFailed { error } => {
                 reporter.error(&error);
+                recorder.info(&format!("error: {error}"));
                 return Ok(Outcome::Failed);
             }
             Event::Connected { conn } => {
-                reporter.connected(conn.id(), conn.peer_addr());
+                let (id, addr) = (conn.id(), conn.peer_addr());
+                // In the list before anyone hears of it: stdin typed after "connected"
+                // must reach this client.
                 clients
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .insert(conn.id(), conn);
+                    .insert(id, conn);
                 let _ = first_client_tx.send(true);
+                reporter.connected(id, addr);
+                recorder.connected(id, addr);
             }
-            Event::Received { conn, data } => output.write(conn, &data).await?,
+            Event::Received { conn, data } => {
+                recorder.received(conn, &data);
+                output.write(conn, &data).await?;
+            }
             Event::Closed { conn, reason } => {
                 output.finish(conn).await?;
+                recorder.closed(conn, &reason.to_string());
                 let addr = clients
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
@@ -187,7 +205,11 @@ pub async fn run_server(
 /// `tcptalk server --no-gui --once < file` hands the file to whoever connects first. At the end
 /// of input that carried data, each client gets a FIN (like ncat); an empty stdin (`/dev/null`
 /// in scripts and CI) means "only receive", and clients may go on sending.
-async fn stdin_to_clients(clients: Clients, mut first_client: watch::Receiver<bool>) {
+async fn stdin_to_clients(
+    clients: Clients,
+    mut first_client: watch::Receiver<bool>,
+    recorder: Recorder,
+) {
     if first_client.wait_for(|connected| *connected).await.is_err() {
         return;
     }
@@ -201,6 +223,7 @@ async fn stdin_to_clients(clients: Clients, mut first_client: watch::Receiver<bo
             Ok(_) => {
                 sent_anything = true;
                 let chunk = buf.split().freeze();
+                recorder.sent(None, &chunk);
                 for conn in snapshot(&clients) {
                     // A client that left in the meantime simply misses the chunk.
                     let _ = conn.send(chunk.clone()).await;
@@ -215,7 +238,11 @@ async fn stdin_to_clients(clients: Clients, mut first_client: watch::Receiver<bo
     }
 }
 
-pub async fn run_client(config: ClientConfig, mut reporter: Reporter) -> anyhow::Result<Outcome> {
+pub async fn run_client(
+    config: ClientConfig,
+    mut reporter: Reporter,
+    recorder: Recorder,
+) -> anyhow::Result<Outcome> {
     let (tx, mut events) = event_channel(1024);
     let client = spawn_client(&tokio::runtime::Handle::current(), config, tx);
     let mut output = Output::new();
@@ -223,6 +250,7 @@ pub async fn run_client(config: ClientConfig, mut reporter: Reporter) -> anyhow:
     let mut interrupted = false;
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
+    let mut idle_tick = tokio::time::interval(IDLE);
     let outcome = loop {
         let event = tokio::select! {
             event = events.recv() => event,
@@ -232,27 +260,40 @@ pub async fn run_client(config: ClientConfig, mut reporter: Reporter) -> anyhow:
                 client.cancel();
                 continue;
             }
+            _ = idle_tick.tick(), if recorder.is_active() => {
+                recorder.flush_idle();
+                continue;
+            }
         };
         let Some(event) = event else {
             break Outcome::Failed;
         };
         match event {
-            Event::Connecting { target } => reporter.connecting(&target),
+            Event::Connecting { target } => {
+                reporter.connecting(&target);
+                recorder.info(&format!("connecting to {target}"));
+            }
             Event::ConnectFailed { error } => {
                 if matches!(error, NetError::Cancelled { .. }) && interrupted {
                     break Outcome::Done;
                 }
                 reporter.error(&error);
+                recorder.info(&format!("error: {error}"));
                 break Outcome::Failed;
             }
             Event::Connected { conn } => {
                 reporter.connected(conn.id(), conn.peer_addr());
                 reporter.local(conn.local_addr());
-                stdin_task = Some(tokio::spawn(stdin_to_server(conn)));
+                recorder.connected(conn.id(), conn.peer_addr());
+                stdin_task = Some(tokio::spawn(stdin_to_server(conn, recorder.clone())));
             }
-            Event::Received { conn, data } => output.write(conn, &data).await?,
+            Event::Received { conn, data } => {
+                recorder.received(conn, &data);
+                output.write(conn, &data).await?;
+            }
             Event::Closed { conn, reason } => {
                 output.finish(conn).await?;
+                recorder.closed(conn, &reason.to_string());
                 reporter.disconnected(conn, None, &reason);
                 break match reason {
                     CloseReason::ClosedByPeer | CloseReason::ClosedByUs => Outcome::Done,
@@ -271,7 +312,7 @@ pub async fn run_client(config: ClientConfig, mut reporter: Reporter) -> anyhow:
 
 /// Sends stdin to the server; at end of input, half-closes so the server knows we are done
 /// while its answer can still arrive.
-async fn stdin_to_server(conn: Connection) {
+async fn stdin_to_server(conn: Connection, recorder: Recorder) {
     let mut stdin = tokio::io::stdin();
     let mut buf = BytesMut::with_capacity(STDIN_CHUNK);
     loop {
@@ -280,6 +321,7 @@ async fn stdin_to_server(conn: Connection) {
             Ok(0) | Err(_) => break,
             Ok(_) => {
                 let chunk: Bytes = buf.split().freeze();
+                recorder.sent(Some(conn.id()), &chunk);
                 if conn.send(chunk).await.is_err() {
                     return;
                 }
