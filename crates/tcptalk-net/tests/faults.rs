@@ -1,0 +1,182 @@
+//! Peer faults against the engine: resets, half-closes, killed peers, and descriptor leaks
+//! over many connections. Loopback only; every loop is bounded.
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tcptalk_net::{
+    BindAddr, CloseReason, Connection, Event, ServerConfig, ServerHandle, event_channel,
+    spawn_server,
+};
+use tokio::sync::mpsc::Receiver;
+use tokio::time::timeout;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn next(events: &mut Receiver<Event>) -> Event {
+    timeout(WAIT, events.recv())
+        .await
+        .expect("no event within 10 s")
+        .expect("event channel closed")
+}
+
+async fn server(half_close: bool) -> (ServerHandle, Receiver<Event>, SocketAddr) {
+    let (tx, mut rx) = event_channel(1024);
+    let mut config = ServerConfig::new(BindAddr::Ip(Ipv4Addr::LOCALHOST.into()), 0);
+    config.half_close = half_close;
+    let handle = spawn_server(&tokio::runtime::Handle::current(), config, tx);
+    match next(&mut rx).await {
+        Event::Listening { local } => (handle, rx, local),
+        other => panic!("expected Listening, got {other:?}"),
+    }
+}
+
+async fn connected(events: &mut Receiver<Event>) -> Connection {
+    loop {
+        match next(events).await {
+            Event::Connected { conn } => return conn,
+            Event::Sent { .. } => {}
+            other => panic!("expected Connected, got {other:?}"),
+        }
+    }
+}
+
+/// Waits for the close, counting the bytes that arrived before it.
+async fn closed(events: &mut Receiver<Event>) -> (CloseReason, usize) {
+    let mut received = 0;
+    loop {
+        match next(events).await {
+            Event::Closed { reason, .. } => return (reason, received),
+            Event::Received { data, .. } => received += data.len(),
+            Event::Sent { .. } | Event::PeerFinished { .. } => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_reset_mid_transfer_is_reported_as_reset_after_its_bytes() {
+    let (server, mut events, addr) = server(false).await;
+    let peer = TcpStream::connect(addr).expect("connect");
+    let conn = connected(&mut events).await;
+    let mut peer_w = peer.try_clone().expect("clone");
+    peer_w.write_all(&[7u8; 1000]).expect("write");
+    // Wait until the engine has the bytes, then make the peer's close an RST (linger 0) while
+    // our side still has data unread by the peer.
+    let mut got = 0;
+    while got < 1000 {
+        if let Event::Received { data, .. } = next(&mut events).await {
+            got += data.len();
+        }
+    }
+    conn.send(Bytes::from(vec![1u8; 64 * 1024]))
+        .await
+        .expect("send");
+    let socket = socket2::Socket::from(peer);
+    socket.set_linger(Some(Duration::ZERO)).expect("linger");
+    drop(socket);
+    drop(peer_w);
+    let (reason, _) = closed(&mut events).await;
+    assert!(
+        matches!(reason, CloseReason::Reset | CloseReason::ClosedByPeer),
+        "{reason:?}"
+    );
+    // The server carries on: a new client is served.
+    let mut again = TcpStream::connect(addr).expect("connect again");
+    let conn = connected(&mut events).await;
+    conn.send(Bytes::from_static(b"ok")).await.expect("send");
+    let mut buf = [0u8; 2];
+    again.set_read_timeout(Some(WAIT)).expect("timeout");
+    again.read_exact(&mut buf).expect("read");
+    assert_eq!(&buf, b"ok");
+    server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_is_named_reset() {
+    let (server, mut events, addr) = server(false).await;
+    let peer = TcpStream::connect(addr).expect("connect");
+    connected(&mut events).await;
+    let socket = socket2::Socket::from(peer);
+    socket.set_linger(Some(Duration::ZERO)).expect("linger");
+    drop(socket);
+    let (reason, _) = closed(&mut events).await;
+    assert_eq!(reason, CloseReason::Reset);
+    assert_eq!(reason.to_string(), "reset by peer");
+    server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_close_keeps_sending_until_we_are_done() {
+    let (server, mut events, addr) = server(true).await;
+    let mut peer = TcpStream::connect(addr).expect("connect");
+    let conn = connected(&mut events).await;
+    peer.write_all(b"request").expect("write");
+    peer.shutdown(std::net::Shutdown::Write).expect("FIN");
+    loop {
+        match next(&mut events).await {
+            Event::PeerFinished { .. } => break,
+            Event::Received { .. } | Event::Sent { .. } => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    // The peer said it is done; our answer still reaches it, then our FIN.
+    conn.send(Bytes::from_static(b"response"))
+        .await
+        .expect("send after FIN");
+    conn.shutdown_write().await.expect("shutdown");
+    peer.set_read_timeout(Some(WAIT)).expect("timeout");
+    let mut answer = Vec::new();
+    peer.read_to_end(&mut answer).expect("read");
+    assert_eq!(answer, b"response");
+    let (reason, _) = closed(&mut events).await;
+    assert_eq!(reason, CloseReason::ClosedByPeer);
+    server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_half_close_a_fin_closes_after_flushing() {
+    let (server, mut events, addr) = server(false).await;
+    let mut peer = TcpStream::connect(addr).expect("connect");
+    connected(&mut events).await;
+    peer.write_all(b"bye").expect("write");
+    peer.shutdown(std::net::Shutdown::Write).expect("FIN");
+    let (reason, received) = closed(&mut events).await;
+    assert_eq!(reason, CloseReason::ClosedByPeer);
+    assert_eq!(received, 3, "bytes before the FIN are delivered");
+    server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_killed_with_sigkill_is_reported_and_server_keeps_going() {
+    let (server, mut events, addr) = server(false).await;
+    let script = format!(
+        "import socket,time\ns=socket.create_connection(('127.0.0.1',{}))\ns.sendall(b'alive')\ntime.sleep(60)\n",
+        addr.port()
+    );
+    let mut child = Command::new("python3")
+        .args(["-c", &script])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("python3");
+    connected(&mut events).await;
+    let mut got = 0;
+    while got < 5 {
+        if let Event::Received { data, .. } = next(&mut events).await {
+            got += data.len();
+        }
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let (reason, _) = closed(&mut events).await;
+    assert!(
+        matches!(reason, CloseReason::ClosedByPeer | CloseReason::Reset),
+        "{reason:?}"
+    );
+    let _next = TcpStream::connect(addr).expect("connect after kill");
+    connected(&mut events).await;
+    server.stop();
+}

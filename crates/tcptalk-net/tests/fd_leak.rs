@@ -1,0 +1,94 @@
+//! Descriptor leaks over many connections. Alone in its own test binary, so no other test's
+//! sockets move the count in `/proc/self/fd`.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use tcptalk_net::{
+    BindAddr, ClientConfig, CloseReason, Connection, Event, ServerConfig, ServerHandle,
+    event_channel, spawn_client, spawn_server,
+};
+use tokio::sync::mpsc::Receiver;
+use tokio::time::timeout;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn next(events: &mut Receiver<Event>) -> Event {
+    timeout(WAIT, events.recv())
+        .await
+        .expect("no event within 10 s")
+        .expect("event channel closed")
+}
+
+async fn server() -> (ServerHandle, Receiver<Event>, SocketAddr) {
+    let (tx, mut rx) = event_channel(1024);
+    let config = ServerConfig::new(BindAddr::Ip(Ipv4Addr::LOCALHOST.into()), 0);
+    let handle = spawn_server(&tokio::runtime::Handle::current(), config, tx);
+    match next(&mut rx).await {
+        Event::Listening { local } => (handle, rx, local),
+        other => panic!("expected Listening, got {other:?}"),
+    }
+}
+
+async fn connected(events: &mut Receiver<Event>) -> Connection {
+    loop {
+        match next(events).await {
+            Event::Connected { conn } => return conn,
+            Event::Sent { .. } => {}
+            other => panic!("expected Connected, got {other:?}"),
+        }
+    }
+}
+
+async fn closed(events: &mut Receiver<Event>) -> CloseReason {
+    loop {
+        match next(events).await {
+            Event::Closed { reason, .. } => return reason,
+            Event::Received { .. } | Event::Sent { .. } => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_thousand_connect_close_cycles_leak_no_descriptors() {
+    let (server, mut server_events, addr) = server().await;
+    let baseline = open_fds();
+    let runtime = tokio::runtime::Handle::current();
+    for cycle in 0..2000 {
+        let (tx, mut rx) = event_channel(16);
+        let client = spawn_client(&runtime, ClientConfig::new("127.0.0.1", addr.port()), tx);
+        assert!(matches!(next(&mut rx).await, Event::Connecting { .. }));
+        let conn = connected(&mut rx).await;
+        let accepted = connected(&mut server_events).await;
+        // Alternate who closes.
+        if cycle % 2 == 0 {
+            client.cancel();
+        } else {
+            accepted.close();
+        }
+        let _ = closed(&mut rx).await;
+        let _ = closed(&mut server_events).await;
+        drop(conn);
+    }
+    // Tasks release their sockets right after the last event; give them a moment (bounded).
+    let mut now = open_fds();
+    for _ in 0..100 {
+        if now <= baseline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        now = open_fds();
+    }
+    assert!(
+        now <= baseline,
+        "descriptors: {baseline} before, {now} after 2000 cycles"
+    );
+    server.stop();
+}
