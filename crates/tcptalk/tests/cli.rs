@@ -200,6 +200,38 @@ fn bad_addresses_exit_2_and_start_nothing() {
     }
 }
 
+/// Inputs a person may well type that are fine: each must get past argument checking and
+/// reach the network (a listen, or a connect attempt to a port where nothing listens).
+#[test]
+fn friendly_inputs_are_accepted() {
+    let closed_port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+        .to_string();
+    for host in ["127.0.0.1", "localhost", "::1", "[::1]", " 127.0.0.1 "] {
+        let out = Command::new(BIN)
+            .args(["client", "--no-gui", "--json", host, "--port", &closed_port])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{host:?}: {stderr}");
+        assert!(
+            stderr.contains("\"connecting\""),
+            "{host:?} never tried: {stderr}"
+        );
+        assert!(stderr.contains("refused"), "{host:?}: {stderr}");
+    }
+    for port in [" 8899 ", "８８９９", "0"] {
+        let (code, err) = run_args(&["server", "--no-gui", "--port", port, "--bind", "300.0.0.1"]);
+        // The bad bind address is reported, which shows the port itself was accepted.
+        assert_eq!(code, 2, "{port:?}: {err}");
+        assert!(err.contains("--bind"), "{port:?} was rejected: {err}");
+    }
+}
+
 #[test]
 fn full_width_port_from_a_chinese_ime_is_accepted() {
     let (mut proc, mut lines, _) = {
