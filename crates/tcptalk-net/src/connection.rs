@@ -28,8 +28,11 @@ use crate::event::{CloseReason, Event, EventSender};
 pub const WRITE_QUEUE_LIMIT: usize = 1 << 20;
 /// Commands waiting in a connection's channel before `try_send` reports `Full`.
 const COMMAND_CAPACITY: usize = 64;
-/// Size of each read; large reads keep floods cheap.
-const READ_CHUNK: usize = 128 * 1024;
+/// First read size. Small, so 10,000 quiet clients cost little memory.
+const READ_CHUNK_MIN: usize = 4 * 1024;
+/// Largest read size; a connection that keeps filling its buffer grows toward it, so floods
+/// are read in few, large reads.
+const READ_CHUNK_MAX: usize = 256 * 1024;
 /// How many queued buffers one vectored write takes.
 const MAX_IOV: usize = 64;
 /// How long a close waits to flush what was already queued.
@@ -273,7 +276,8 @@ impl Actor {
         reader: &mut OwnedReadHalf,
         writer: &mut OwnedWriteHalf,
     ) -> CloseReason {
-        let mut buf = BytesMut::with_capacity(READ_CHUNK);
+        let mut read_size = READ_CHUNK_MIN;
+        let mut buf = BytesMut::with_capacity(read_size);
         let mut taking_commands = true;
         let mut shutdown_requested = false;
         let mut write_open = true;
@@ -316,8 +320,11 @@ impl Actor {
                         Ok(n) => {
                             self.counters.add_received(n);
                             self.totals.add_received(n);
+                            if n >= read_size {
+                                read_size = (read_size * 2).min(READ_CHUNK_MAX);
+                            }
                             let data = buf.split().freeze();
-                            buf.reserve(READ_CHUNK);
+                            buf.reserve(read_size);
                             let event = Event::Received { conn: self.id, data };
                             tokio::select! {
                                 delivered = self.events.emit(event) => {
