@@ -12,12 +12,16 @@
 //! - [`decode`]: streaming decoding (UTF-8, GBK/GB18030) that keeps split characters whole and
 //!   shows invalid bytes as `\xNN`.
 //! - [`lines`]: arriving bytes to history lines, with an idle flush and a bounded line length.
+//! - [`history`]: the history model: compact, bounded in memory, and what leaves memory goes to
+//!   a spool file so that saving the history still writes every line.
 //! - [`log`]: the `--log FILE` session log, one line per history entry (the one module that
-//!   touches a file and the clock, because the GUI and the CLI must write the same format).
+//!   reads the clock, and with the [`history`] spool the only code that writes files, because
+//!   the GUI and the CLI must write the same format).
 
 pub mod decode;
 pub mod escape;
 pub mod hex;
+pub mod history;
 pub mod input;
 pub mod lines;
 pub mod log;
@@ -25,6 +29,7 @@ pub mod log;
 pub use decode::{StreamDecoder, TextEncoding};
 pub use escape::{TerminalEscaper, display_safe, escape_char_for_display};
 pub use hex::{HexError, parse_hex, to_hex};
+pub use history::{EntryRef, Evicted, History, HistoryLimits, PeerRef};
 pub use input::{Host, HostNameProblem, InputError, parse_host, parse_port, parse_socket_target};
 pub use lines::LineAssembler;
 pub use log::{Direction, SessionLog};
