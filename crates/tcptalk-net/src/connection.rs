@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
@@ -277,7 +277,7 @@ impl Actor {
         writer: &mut OwnedWriteHalf,
     ) -> CloseReason {
         let mut read_size = READ_CHUNK_MIN;
-        let mut buf = BytesMut::with_capacity(read_size);
+        let mut buf = BytesMut::new();
         let mut taking_commands = true;
         let mut shutdown_requested = false;
         let mut write_open = true;
@@ -308,8 +308,17 @@ impl Actor {
                         Err(err) => return classify(err),
                     }
                 }
-                read = reader.read_buf(&mut buf), if read_open => {
-                    match read {
+                ready = reader.readable(), if read_open => {
+                    if let Err(err) = ready {
+                        return classify(err);
+                    }
+                    // The buffer is only allocated once there is something to read, so a
+                    // quiet client holds no read buffer at all.
+                    if buf.capacity() == buf.len() {
+                        buf.reserve(read_size);
+                    }
+                    match reader.try_read_buf(&mut buf) {
+                        Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
                         Ok(0) if self.half_close && write_open => {
                             read_open = false;
                             if !self.events.emit(Event::PeerFinished { conn: self.id }).await {
@@ -324,7 +333,6 @@ impl Actor {
                                 read_size = (read_size * 2).min(READ_CHUNK_MAX);
                             }
                             let data = buf.split().freeze();
-                            buf.reserve(read_size);
                             let event = Event::Received { conn: self.id, data };
                             tokio::select! {
                                 delivered = self.events.emit(event) => {

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 
 use crate::connection::{ConnId, Connection};
 use crate::error::NetError;
@@ -76,13 +76,20 @@ pub enum Event {
     Warning { error: NetError },
 }
 
+/// Received bytes that may wait in the event channel at once. The channel also caps the
+/// number of events, but an event can carry up to 256 KiB, so without a byte budget a front end
+/// that falls behind (a slow stdout, a busy window) would let a flood pile up hundreds of MiB.
+pub const RECEIVED_BYTES_BUDGET: usize = 8 << 20;
+
 /// The sending half of the event channel, with an optional wake-up for a UI.
 ///
-/// The channel is bounded on purpose: when a front end falls behind, the reading tasks wait
-/// and TCP flow control slows the peer, instead of memory growing without bound.
+/// The channel is bounded on purpose, in events and in received bytes: when a front end falls
+/// behind, the reading tasks wait and TCP flow control slows the peer, instead of memory
+/// growing without bound.
 #[derive(Clone)]
 pub struct EventSender {
     tx: mpsc::Sender<Event>,
+    budget: Arc<Semaphore>,
     wake: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
@@ -90,15 +97,70 @@ impl fmt::Debug for EventSender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventSender")
             .field("capacity", &self.tx.capacity())
+            .field("budget", &self.budget.available_permits())
             .field("wake", &self.wake.is_some())
             .finish()
     }
 }
 
-/// Creates an event channel holding at most `capacity` undelivered events.
-pub fn event_channel(capacity: usize) -> (EventSender, mpsc::Receiver<Event>) {
+/// The receiving half: hands out events in order and gives their bytes back to the budget.
+#[derive(Debug)]
+pub struct EventReceiver {
+    rx: mpsc::Receiver<Event>,
+    budget: Arc<Semaphore>,
+}
+
+/// Creates an event channel holding at most `capacity` undelivered events and at most
+/// [`RECEIVED_BYTES_BUDGET`] undelivered received bytes.
+pub fn event_channel(capacity: usize) -> (EventSender, EventReceiver) {
     let (tx, rx) = mpsc::channel(capacity.max(1));
-    (EventSender { tx, wake: None }, rx)
+    let budget = Arc::new(Semaphore::new(RECEIVED_BYTES_BUDGET));
+    (
+        EventSender {
+            tx,
+            budget: budget.clone(),
+            wake: None,
+        },
+        EventReceiver { rx, budget },
+    )
+}
+
+/// How much of the budget an event holds.
+fn budget_cost(event: &Event) -> usize {
+    match event {
+        Event::Received { data, .. } => data.len().min(RECEIVED_BYTES_BUDGET),
+        _ => 0,
+    }
+}
+
+impl EventReceiver {
+    /// The next event, waiting for one; `None` once every sender is gone.
+    pub async fn recv(&mut self) -> Option<Event> {
+        let event = self.rx.recv().await;
+        self.release(event.as_ref());
+        event
+    }
+
+    /// The next event if one is waiting: for UI threads, which must never wait.
+    pub fn try_recv(&mut self) -> Result<Event, mpsc::error::TryRecvError> {
+        let event = self.rx.try_recv();
+        self.release(event.as_ref().ok());
+        event
+    }
+
+    /// Waits for the next event from a thread outside the runtime.
+    pub fn blocking_recv(&mut self) -> Option<Event> {
+        let event = self.rx.blocking_recv();
+        self.release(event.as_ref());
+        event
+    }
+
+    fn release(&self, event: Option<&Event>) {
+        let cost = event.map_or(0, budget_cost);
+        if cost > 0 {
+            self.budget.add_permits(cost);
+        }
+    }
 }
 
 impl EventSender {
@@ -109,10 +171,26 @@ impl EventSender {
         self
     }
 
-    /// Delivers an event, waiting while the channel is full. Returns `false` when the front end
-    /// has gone away, which tells the caller to stop.
+    /// Delivers an event, waiting while the channel is full or its byte budget is spent.
+    /// Returns `false` when the front end has gone away, which tells the caller to stop.
     pub(crate) async fn emit(&self, event: Event) -> bool {
-        let delivered = self.tx.send(event).await.is_ok();
+        let cost = budget_cost(&event);
+        if cost > 0 {
+            // `cost` is at most the budget, which fits in u32.
+            let permits = u32::try_from(cost).unwrap_or(u32::MAX);
+            match self.budget.acquire_many(permits).await {
+                // Given back by the receiver when it takes the event.
+                Ok(permit) => permit.forget(),
+                Err(_) => return false,
+            }
+        }
+        let delivered = match self.tx.send(event).await {
+            Ok(()) => true,
+            Err(_) => {
+                self.budget.add_permits(cost);
+                false
+            }
+        };
         if let Some(wake) = &self.wake {
             wake();
         }

@@ -22,7 +22,9 @@ pub use client::{ClientConfig, ClientHandle, DEFAULT_CONNECT_TIMEOUT, connect, s
 pub use connection::{ConnId, Connection, SendError, WRITE_QUEUE_LIMIT};
 pub use counters::{ByteCounts, Counters};
 pub use error::NetError;
-pub use event::{CloseReason, Event, EventSender, event_channel};
+pub use event::{
+    CloseReason, Event, EventReceiver, EventSender, RECEIVED_BYTES_BUDGET, event_channel,
+};
 pub use server::{BindAddr, ServerConfig, ServerHandle, bind, run as run_server, spawn_server};
 
 /// A tokio runtime on its own named threads, for front ends whose main thread is not async.

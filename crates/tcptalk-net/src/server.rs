@@ -134,6 +134,26 @@ pub async fn bind(config: &ServerConfig) -> Result<TcpListener, NetError> {
     }
 }
 
+fn is_out_of_fds(err: &io::Error) -> bool {
+    const ENFILE: i32 = 23;
+    const EMFILE: i32 = 24;
+    matches!(err.raw_os_error(), Some(ENFILE | EMFILE))
+}
+
+/// One descriptor held in reserve, so that when the process runs out, a waiting client can
+/// still be accepted and closed (it sees the connection end) rather than hang unanswered.
+struct SpareFd(Option<std::fs::File>);
+
+impl SpareFd {
+    fn open() -> Self {
+        SpareFd(std::fs::File::open("/dev/null").ok())
+    }
+
+    fn release(&mut self) {
+        self.0 = None;
+    }
+}
+
 fn is_family_unsupported(err: &io::Error) -> bool {
     const EAFNOSUPPORT: i32 = 97;
     const EADDRNOTAVAIL: i32 = 99;
@@ -148,7 +168,8 @@ fn listen_on(addr: SocketAddr, dual_stack: bool) -> io::Result<TcpListener> {
     socket.set_reuse_address(true)?;
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
-    socket.listen(1024)?;
+    // The kernel caps this at net.core.somaxconn; asking for more costs nothing.
+    socket.listen(4096)?;
     TcpListener::from_std(socket.into())
 }
 
@@ -179,6 +200,7 @@ pub async fn run(
     tracing::info!(%local, "listening");
     let tracker = TaskTracker::new();
     let mut backoff = Duration::from_millis(10);
+    let mut spare_fd = SpareFd::open();
     loop {
         let accepted = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -210,6 +232,16 @@ pub async fn run(
             Err(source) => {
                 // Usually out of file descriptors: wait and try again, never give up the port.
                 tracing::warn!(%source, "accept failed");
+                if is_out_of_fds(&source) {
+                    // Tell the waiting client instead of leaving it hanging: free the spare
+                    // descriptor, accept and close at once, then hold the spare again.
+                    spare_fd.release();
+                    if let Ok((stream, addr)) = listener.accept().await {
+                        tracing::warn!(%addr, "turned away: out of file descriptors");
+                        drop(stream);
+                    }
+                    spare_fd = SpareFd::open();
+                }
                 let error = NetError::Io {
                     context: "cannot accept a new client".into(),
                     source,

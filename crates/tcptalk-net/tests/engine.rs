@@ -7,16 +7,16 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener as StdListene
 use std::time::Duration;
 
 use bytes::Bytes;
+use tcptalk_net::EventReceiver as Receiver;
 use tcptalk_net::{
     BindAddr, ClientConfig, CloseReason, ConnId, Connection, Event, NetError, ServerConfig,
     event_channel, spawn_client, spawn_server,
 };
-use tokio::sync::mpsc::Receiver;
 use tokio::time::timeout;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-async fn next(events: &mut Receiver<Event>) -> Event {
+async fn next(events: &mut Receiver) -> Event {
     timeout(WAIT, events.recv())
         .await
         .expect("no event within 10 s")
@@ -24,7 +24,7 @@ async fn next(events: &mut Receiver<Event>) -> Event {
 }
 
 /// Skips `Sent` events, which arrive whenever the engine writes.
-async fn next_significant(events: &mut Receiver<Event>) -> Event {
+async fn next_significant(events: &mut Receiver) -> Event {
     loop {
         match next(events).await {
             Event::Sent { .. } => continue,
@@ -37,9 +37,7 @@ fn loopback(port: u16) -> ServerConfig {
     ServerConfig::new(BindAddr::Ip(IpAddr::V4(Ipv4Addr::LOCALHOST)), port)
 }
 
-async fn start_server(
-    config: ServerConfig,
-) -> (tcptalk_net::ServerHandle, Receiver<Event>, SocketAddr) {
+async fn start_server(config: ServerConfig) -> (tcptalk_net::ServerHandle, Receiver, SocketAddr) {
     let (tx, mut rx) = event_channel(1024);
     let handle = spawn_server(&tokio::runtime::Handle::current(), config, tx);
     match next(&mut rx).await {
@@ -48,7 +46,7 @@ async fn start_server(
     }
 }
 
-async fn expect_connected(events: &mut Receiver<Event>) -> Connection {
+async fn expect_connected(events: &mut Receiver) -> Connection {
     match next_significant(events).await {
         Event::Connected { conn } => conn,
         other => panic!("expected Connected, got {other:?}"),
@@ -56,7 +54,7 @@ async fn expect_connected(events: &mut Receiver<Event>) -> Connection {
 }
 
 /// Collects received bytes per connection until `want` bytes arrived in total.
-async fn receive_exactly(events: &mut Receiver<Event>, want: usize) -> HashMap<ConnId, Vec<u8>> {
+async fn receive_exactly(events: &mut Receiver, want: usize) -> HashMap<ConnId, Vec<u8>> {
     let mut got: HashMap<ConnId, Vec<u8>> = HashMap::new();
     let mut total = 0;
     while total < want {

@@ -7,23 +7,23 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use bytes::Bytes;
+use tcptalk_net::EventReceiver as Receiver;
 use tcptalk_net::{
     BindAddr, CloseReason, Connection, Event, ServerConfig, ServerHandle, event_channel,
     spawn_server,
 };
-use tokio::sync::mpsc::Receiver;
 use tokio::time::timeout;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-async fn next(events: &mut Receiver<Event>) -> Event {
+async fn next(events: &mut Receiver) -> Event {
     timeout(WAIT, events.recv())
         .await
         .expect("no event within 10 s")
         .expect("event channel closed")
 }
 
-async fn server(half_close: bool) -> (ServerHandle, Receiver<Event>, SocketAddr) {
+async fn server(half_close: bool) -> (ServerHandle, Receiver, SocketAddr) {
     let (tx, mut rx) = event_channel(1024);
     let mut config = ServerConfig::new(BindAddr::Ip(Ipv4Addr::LOCALHOST.into()), 0);
     config.half_close = half_close;
@@ -34,7 +34,7 @@ async fn server(half_close: bool) -> (ServerHandle, Receiver<Event>, SocketAddr)
     }
 }
 
-async fn connected(events: &mut Receiver<Event>) -> Connection {
+async fn connected(events: &mut Receiver) -> Connection {
     loop {
         match next(events).await {
             Event::Connected { conn } => return conn,
@@ -45,7 +45,7 @@ async fn connected(events: &mut Receiver<Event>) -> Connection {
 }
 
 /// Waits for the close, counting the bytes that arrived before it.
-async fn closed(events: &mut Receiver<Event>) -> (CloseReason, usize) {
+async fn closed(events: &mut Receiver) -> (CloseReason, usize) {
     let mut received = 0;
     loop {
         match next(events).await {
@@ -178,5 +178,39 @@ async fn peer_killed_with_sigkill_is_reported_and_server_keeps_going() {
     );
     let _next = TcpStream::connect(addr).expect("connect after kill");
     connected(&mut events).await;
+    server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_front_end_that_stops_reading_holds_back_the_peer_not_memory() {
+    let (server, mut events, addr) = server(false).await;
+    let writer = std::thread::spawn(move || {
+        let mut peer = TcpStream::connect(addr).expect("connect");
+        peer.set_write_timeout(Some(Duration::from_millis(500)))
+            .expect("timeout");
+        let block = vec![b'z'; 256 * 1024];
+        let mut written = 0usize;
+        // Bounded: 512 MiB at most; the engine must push back long before.
+        while written < 512 << 20 {
+            match peer.write(&block) {
+                Ok(n) => written += n,
+                Err(_) => break,
+            }
+        }
+        (peer, written)
+    });
+    connected(&mut events).await;
+    // Nobody drains events while the peer writes: what the engine took in is bounded by its
+    // byte budget plus the kernel's socket buffers, not by the 1024-event channel.
+    let (peer, written) = writer.join().expect("writer");
+    assert!(
+        written < tcptalk_net::RECEIVED_BYTES_BUDGET + (24 << 20),
+        "the engine took {written} bytes while nobody read its events"
+    );
+    drop(peer);
+    // Then everything written arrives, in full.
+    let (reason, received) = closed(&mut events).await;
+    assert_eq!(reason, CloseReason::ClosedByPeer);
+    assert_eq!(received, written);
     server.stop();
 }

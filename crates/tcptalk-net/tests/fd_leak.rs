@@ -4,23 +4,23 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use tcptalk_net::EventReceiver as Receiver;
 use tcptalk_net::{
     BindAddr, ClientConfig, CloseReason, Connection, Event, ServerConfig, ServerHandle,
     event_channel, spawn_client, spawn_server,
 };
-use tokio::sync::mpsc::Receiver;
 use tokio::time::timeout;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-async fn next(events: &mut Receiver<Event>) -> Event {
+async fn next(events: &mut Receiver) -> Event {
     timeout(WAIT, events.recv())
         .await
         .expect("no event within 10 s")
         .expect("event channel closed")
 }
 
-async fn server() -> (ServerHandle, Receiver<Event>, SocketAddr) {
+async fn server() -> (ServerHandle, Receiver, SocketAddr) {
     let (tx, mut rx) = event_channel(1024);
     let config = ServerConfig::new(BindAddr::Ip(Ipv4Addr::LOCALHOST.into()), 0);
     let handle = spawn_server(&tokio::runtime::Handle::current(), config, tx);
@@ -30,7 +30,7 @@ async fn server() -> (ServerHandle, Receiver<Event>, SocketAddr) {
     }
 }
 
-async fn connected(events: &mut Receiver<Event>) -> Connection {
+async fn connected(events: &mut Receiver) -> Connection {
     loop {
         match next(events).await {
             Event::Connected { conn } => return conn,
@@ -40,7 +40,7 @@ async fn connected(events: &mut Receiver<Event>) -> Connection {
     }
 }
 
-async fn closed(events: &mut Receiver<Event>) -> CloseReason {
+async fn closed(events: &mut Receiver) -> CloseReason {
     loop {
         match next(events).await {
             Event::Closed { reason, .. } => return reason,

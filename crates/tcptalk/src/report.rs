@@ -91,6 +91,13 @@ impl Reporter {
         );
     }
 
+    pub fn warning_text(&mut self, text: &str) {
+        self.emit(
+            || format!("warning: {text}"),
+            || json!({"event": "warning", "message": text}),
+        );
+    }
+
     pub fn note(&mut self, text: &str) {
         self.emit(
             || text.to_string(),

@@ -8,16 +8,18 @@
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use anyhow::Context;
 use bytes::{Bytes, BytesMut};
 use tcptalk_core::TerminalEscaper;
 use tcptalk_net::{
-    ClientConfig, CloseReason, ConnId, Connection, Event, NetError, ServerConfig, event_channel,
-    spawn_client, spawn_server,
+    ClientConfig, CloseReason, ConnId, Connection, Event, NetError, SendError, ServerConfig,
+    event_channel, spawn_client, spawn_server,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::watch;
+
+use tokio::sync::{mpsc, watch};
 
 use crate::record::{IDLE, Recorder};
 use crate::report::Reporter;
@@ -126,6 +128,7 @@ pub async fn run_server(
     let mut stdin_task = None;
     let mut output = Output::new();
     let mut stopping = false;
+    let (notes_tx, mut notes) = mpsc::unbounded_channel::<String>();
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     let mut idle_tick = tokio::time::interval(IDLE);
@@ -142,6 +145,11 @@ pub async fn run_server(
                 recorder.flush_idle();
                 continue;
             }
+            Some(note) = notes.recv() => {
+                reporter.warning_text(&note);
+                recorder.info(&note);
+                continue;
+            }
         };
         let Some(event) = event else { break };
         match event {
@@ -152,6 +160,7 @@ pub async fn run_server(
                     clients.clone(),
                     first_client.clone(),
                     recorder.clone(),
+                    notes_tx.clone(),
                 )));
             }
             Event::ListenFailed { error } => {
@@ -209,6 +218,7 @@ async fn stdin_to_clients(
     clients: Clients,
     mut first_client: watch::Receiver<bool>,
     recorder: Recorder,
+    notes: mpsc::UnboundedSender<String>,
 ) {
     if first_client.wait_for(|connected| *connected).await.is_err() {
         return;
@@ -225,8 +235,7 @@ async fn stdin_to_clients(
                 let chunk = buf.split().freeze();
                 recorder.sent(None, &chunk);
                 for conn in snapshot(&clients) {
-                    // A client that left in the meantime simply misses the chunk.
-                    let _ = conn.send(chunk.clone()).await;
+                    send_or_drop_slow(&conn, chunk.clone(), &notes).await;
                 }
             }
         }
@@ -234,6 +243,34 @@ async fn stdin_to_clients(
     if sent_anything {
         for conn in snapshot(&clients) {
             let _ = conn.shutdown_write().await;
+        }
+    }
+}
+
+/// How long one client that does not read may hold up what stdin sends to everyone.
+const SLOW_CLIENT_GRACE: Duration = Duration::from_secs(2);
+
+/// Sends a broadcast chunk to one client. A client that has not read for
+/// [`SLOW_CLIENT_GRACE`] is disconnected (and the user told) rather than allowed to stall every
+/// other client, or to get a stream with a hole in it.
+async fn send_or_drop_slow(conn: &Connection, chunk: Bytes, notes: &mpsc::UnboundedSender<String>) {
+    match conn.try_send(chunk.clone()) {
+        // A client that left in the meantime simply misses the chunk.
+        Ok(()) | Err(SendError::Closed) => {}
+        Err(_) => {
+            if tokio::time::timeout(SLOW_CLIENT_GRACE, conn.send(chunk))
+                .await
+                .is_err()
+            {
+                let _ = notes.send(format!(
+                    "client {} {} has not read for {} s ({} bytes waiting): disconnecting it",
+                    conn.id(),
+                    conn.peer_addr(),
+                    SLOW_CLIENT_GRACE.as_secs(),
+                    conn.queued_bytes()
+                ));
+                conn.close();
+            }
         }
     }
 }

@@ -809,3 +809,39 @@ fn log_file_records_every_line_with_direction_and_client() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_client_that_never_reads_is_dropped_instead_of_stalling_the_others() {
+    let (mut server, mut lines, port) = json_server(&[]);
+    let lazy = TcpStream::connect(("127.0.0.1", port)).expect("lazy");
+    let mut reader = TcpStream::connect(("127.0.0.1", port)).expect("reader");
+    lines.expect("\"connected\"");
+    lines.expect("\"connected\"");
+    const TOTAL: usize = 64 << 20;
+    let mut stdin = server.child.stdin.take().expect("stdin");
+    let feeder = std::thread::spawn(move || {
+        let block = vec![b'a'; 1 << 20];
+        for _ in 0..TOTAL / block.len() {
+            if stdin.write_all(&block).is_err() {
+                break;
+            }
+        }
+        stdin
+    });
+    reader.set_read_timeout(Some(WAIT)).expect("timeout");
+    let mut got = 0;
+    let mut buf = vec![0u8; 1 << 16];
+    while got < TOTAL {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) => panic!("reader stalled after {got} bytes: {e}"),
+        }
+    }
+    assert_eq!(got, TOTAL, "the reading client got everything");
+    let warning = json(&lines.expect("has not read"));
+    assert_eq!(warning["event"], "warning");
+    lines.expect("closed_by_us");
+    drop(feeder.join().expect("feeder"));
+    drop(lazy);
+}
