@@ -10,6 +10,7 @@ command -v socat >/dev/null || need+=(socat)
 command -v ncat >/dev/null || need+=(ncat)
 command -v python3 >/dev/null || need+=(python3)
 command -v script >/dev/null || need+=(bsdutils)
+command -v ss >/dev/null || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         echo "installing test peers: ${need[*]}"

@@ -1,0 +1,14 @@
+//! Benchmarks for tcptalk that print figures and assert nothing.
+//!
+//! How this fits: tcptalk itself is a binary, so the benchmarks drive the real executable as a
+//! separate process, exactly as a user or a script would (`tcptalk server --no-gui --json`), and
+//! compare it with the same job done by ncat. The `tcptalk-bench` binary only parses arguments
+//! and calls this library; `scripts/bench-*.sh` run it with the sizes the figures in
+//! `BENCHMARKS.md` come from, and the tests run it at smoke size so it does not rot.
+//!
+//! Loopback only: every socket here connects to or listens on 127.0.0.1.
+
+pub mod fanout;
+pub mod genfile;
+pub mod procfs;
+pub mod server;

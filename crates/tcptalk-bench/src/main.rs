@@ -1,0 +1,214 @@
+//! `tcptalk-bench`: parses the command line and runs a benchmark from the library.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use tcptalk_bench::fanout::{self, FanoutConfig, FanoutReport};
+use tcptalk_bench::genfile;
+use tcptalk_bench::server::{ServerKind, free_port};
+
+/// Benchmarks for tcptalk's terminal mode, on loopback only. Figures are printed, not asserted.
+#[derive(Debug, Parser)]
+#[command(name = "tcptalk-bench", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// N clients connect; one line on the server's stdin; time until every client has it.
+    Fanout(FanoutArgs),
+    /// Write SIZE MiB of deterministic pseudo-random bytes to PATH (input of the bulk bench).
+    GenFile {
+        /// Size in MiB.
+        #[arg(long)]
+        size_mib: u64,
+        /// Same seed, same bytes.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        path: PathBuf,
+    },
+    /// Print a TCP port on 127.0.0.1 that is free right now.
+    FreePort,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ServerArg {
+    Tcptalk,
+    Ncat,
+}
+
+#[derive(Debug, clap::Args)]
+struct FanoutArgs {
+    /// Which server to measure.
+    #[arg(long, value_enum, default_value_t = ServerArg::Tcptalk)]
+    server: ServerArg,
+    /// The server's executable [default: $TCPTALK_BIN, else `tcptalk` next to this binary,
+    /// else `tcptalk` on PATH; `ncat` on PATH for ncat]
+    #[arg(long, value_name = "PATH")]
+    bin: Option<PathBuf>,
+    /// How many clients connect.
+    #[arg(long, default_value_t = 50)]
+    clients: usize,
+    /// The line sent to every client (a newline is added).
+    #[arg(long, default_value = "hello fan-out")]
+    line: String,
+    /// While connecting, at most N clients opened but not yet accepted by the server; keep it
+    /// below the server's listen backlog [default: 256 for tcptalk (backlog 1024), 8 for ncat
+    /// (backlog 10)]
+    #[arg(long, value_name = "N")]
+    connect_concurrency: Option<usize>,
+    /// Upper bound of each phase, in seconds.
+    #[arg(long, default_value_t = 60.0)]
+    timeout: f64,
+    /// Lower the server's soft fd limit to N once it runs (shows what happens when it runs out).
+    #[arg(long, value_name = "N")]
+    server_nofile: Option<u64>,
+    /// Print only the table row, not the header (for scripts that join several runs).
+    #[arg(long)]
+    no_header: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Fanout(args) => fanout_main(args),
+        Command::GenFile {
+            size_mib,
+            seed,
+            path,
+        } => genfile::write_file(&path, size_mib * 1024 * 1024, seed)
+            .with_context(|| format!("cannot write {}", path.display()))
+            .map(|()| true),
+        Command::FreePort => free_port().context("cannot bind 127.0.0.1:0").map(|port| {
+            println!("{port}");
+            true
+        }),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("tcptalk-bench: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs the fan-out bench; `Ok(false)` when some client did not get the line.
+fn fanout_main(args: FanoutArgs) -> anyhow::Result<bool> {
+    let limit = fanout::raise_fd_limit(args.clients)?;
+    let server = match args.server {
+        ServerArg::Tcptalk => ServerKind::Tcptalk {
+            bin: args.bin.unwrap_or_else(default_tcptalk),
+        },
+        ServerArg::Ncat => ServerKind::Ncat {
+            bin: args.bin.unwrap_or_else(|| PathBuf::from("ncat")),
+        },
+    };
+    if args.server == ServerArg::Ncat && args.clients > 1000 {
+        eprintln!(
+            "tcptalk-bench: note: ncat serves clients with select(), so at most ~1,020 \
+             (FD_SETSIZE 1024 minus its own fds); expect it to fail above that"
+        );
+    }
+    let config = FanoutConfig {
+        server,
+        clients: args.clients,
+        line: args.line,
+        connect_concurrency: args.connect_concurrency.unwrap_or(match args.server {
+            ServerArg::Tcptalk => 256,
+            ServerArg::Ncat => 8,
+        }),
+        timeout: Duration::try_from_secs_f64(args.timeout).context("bad --timeout")?,
+        server_nofile: args.server_nofile,
+    };
+    eprintln!(
+        "tcptalk-bench: fanout: {} clients to {} (fd limit {limit}, inherited by the server)",
+        config.clients,
+        config.server.name()
+    );
+    // One thread for the clients: the other core is the server's.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    let report = runtime.block_on(fanout::run(&config))?;
+    print_report(&report, !args.no_header);
+    Ok(report.complete())
+}
+
+fn print_report(report: &FanoutReport, header: bool) {
+    if header {
+        println!("{}", FanoutReport::HEADER);
+    }
+    println!("{}", report.row());
+    let server = &report.server;
+    let mb = |kib: u64| kib as f64 * 1024.0 / 1e6;
+    eprintln!(
+        "tcptalk-bench: {server}: fd limit {}/{} (soft/hard), {} fds open at the end; \
+         RSS {:.1} MB listening, {:.1} MB with {} idle clients ({:.1} KB each), \
+         {:.1} MB after the fan-out; CPU during the fan-out {:.2} s",
+        report.server_nofile.0,
+        report.server_nofile.1,
+        report.server_fds,
+        mb(report.memory_start.now_kib),
+        mb(report.memory_idle.now_kib),
+        report.accepted,
+        mb(report
+            .memory_idle
+            .now_kib
+            .saturating_sub(report.memory_start.now_kib))
+            * 1000.0
+            / report.accepted.max(1) as f64,
+        mb(report.memory.now_kib),
+        report.fanout_cpu.as_secs_f64(),
+    );
+    if report.connect_errors > 0 {
+        eprintln!(
+            "tcptalk-bench: {} of {} connects failed: {}",
+            report.connect_errors,
+            report.clients,
+            report.first_connect_error.as_deref().unwrap_or("?")
+        );
+    }
+    if report.accepted < report.connected {
+        eprintln!(
+            "tcptalk-bench: {server} accepted only {} of {} connected clients",
+            report.accepted, report.connected
+        );
+    }
+    if report.wrong_line > 0 {
+        eprintln!(
+            "tcptalk-bench: {} clients got a different line",
+            report.wrong_line
+        );
+    }
+    if report.server_warnings > 0 || report.first_server_warning.is_some() {
+        eprintln!(
+            "tcptalk-bench: {server} printed {} warnings; first: {}",
+            report.server_warnings,
+            report.first_server_warning.as_deref().unwrap_or("?")
+        );
+    }
+    for note in &report.notes {
+        eprintln!("tcptalk-bench: note: {note}");
+    }
+}
+
+/// `$TCPTALK_BIN`, else `tcptalk` in the same directory as this executable (cargo puts both
+/// in `target/<profile>/`), else `tcptalk` on PATH.
+fn default_tcptalk() -> PathBuf {
+    if let Some(bin) = std::env::var_os("TCPTALK_BIN").filter(|bin| !bin.is_empty()) {
+        return PathBuf::from(bin);
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("tcptalk")))
+        .filter(|candidate: &PathBuf| Path::is_file(candidate))
+        .unwrap_or_else(|| PathBuf::from("tcptalk"))
+}

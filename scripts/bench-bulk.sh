@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Bulk transfer on loopback: one file of SIZE MiB (default 1024) from a client to a server that
+# writes it to a file, with tcptalk, socat and ncat, RUNS times each (default 3). Every copy is
+# checked by sha256; the wall-clock time runs from starting the sender until both ends have
+# exited. Prints MB/s (10^6 bytes per second), best and median, in one table.
+#
+#   scripts/bench-bulk.sh [SIZE_MIB]      # 8 is a smoke run of a few seconds
+#
+# Environment: TCPTALK, TCPTALK_BENCH = the executables (default: built here with
+# `cargo build --release`), RUNS (3), BENCH_TMP (parent of the scratch directory, default $TMPDIR).
+# Loopback only (127.0.0.1); every process is bounded by `timeout` and killed on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZE_MIB=${1:-1024}
+RUNS=${RUNS:-3}
+case "$SIZE_MIB" in '' | *[!0-9]*) echo "usage: $0 [SIZE_MIB]" >&2; exit 2 ;; esac
+case "$RUNS" in '' | *[!0-9]* | 0) echo "RUNS must be a positive number" >&2; exit 2 ;; esac
+for tool in socat ncat ss sha256sum timeout; do
+    command -v "$tool" >/dev/null || { echo "$0: needs $tool (scripts/test.sh installs the peers)" >&2; exit 2; }
+done
+
+if [ -z "${TCPTALK:-}" ] || [ -z "${TCPTALK_BENCH:-}" ]; then
+    echo "building tcptalk (terminal only) and tcptalk-bench, release..." >&2
+    cargo build --release --quiet -p tcptalk --no-default-features -p tcptalk-bench >&2
+    target_dir=${CARGO_TARGET_DIR:-target}
+    TCPTALK=${TCPTALK:-$target_dir/release/tcptalk}
+    TCPTALK_BENCH=${TCPTALK_BENCH:-$target_dir/release/tcptalk-bench}
+fi
+
+# Each process gets at most this long: 30 s plus 1 s per 10 MiB (10 MB/s would be very slow).
+LIMIT=$((30 + SIZE_MIB / 10))
+tmp=$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/tcptalk-bench-bulk.XXXXXX")
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+input=$tmp/in
+echo "making $SIZE_MIB MiB of test data in $tmp ..." >&2
+"$TCPTALK_BENCH" gen-file --size-mib "$SIZE_MIB" --seed 1 "$input"
+bytes=$(stat -c %s "$input")
+want=$(sha256sum "$input" | cut -d' ' -f1)
+
+# Waits (at most 10 s) until something listens on 127.0.0.1:$1; fails if process $2 is gone.
+wait_listening() {
+    local port=$1 pid=$2 i
+    for ((i = 0; i < 1000; i++)); do
+        if [ -n "$(ss -Htln "sport = :$port" 2>/dev/null)" ]; then return 0; fi
+        kill -0 "$pid" 2>/dev/null || { echo "the receiver exited before listening" >&2; return 1; }
+        sleep 0.01
+    done
+    echo "nothing listens on port $port after 10 s" >&2
+    return 1
+}
+
+# One transfer with tool $1; sets SECS to the seconds it took.
+run_once() {
+    local tool=$1 port out=$tmp/out err=$tmp/err recv send t0 t1 got status=0
+    port=$("$TCPTALK_BENCH" free-port)
+    rm -f "$out"
+    case $tool in
+    tcptalk) timeout "$LIMIT" "$TCPTALK" server --no-gui --once --bind 127.0.0.1 --port "$port" \
+        </dev/null >"$out" 2>"$err.recv" & ;;
+    socat) timeout "$LIMIT" socat -u "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" "OPEN:$out,creat,trunc" \
+        </dev/null 2>"$err.recv" & ;;
+    ncat) timeout "$LIMIT" ncat -l 127.0.0.1 "$port" </dev/null >"$out" 2>"$err.recv" & ;;
+    esac
+    recv=$!
+    pids+=("$recv")
+    wait_listening "$port" "$recv" || return 1
+    t0=$EPOCHREALTIME
+    case $tool in
+    tcptalk) timeout "$LIMIT" "$TCPTALK" client --no-gui 127.0.0.1 --port "$port" \
+        <"$input" >/dev/null 2>"$err.send" & ;;
+    socat) timeout "$LIMIT" socat -u "OPEN:$input" "TCP:127.0.0.1:$port" </dev/null 2>"$err.send" & ;;
+    ncat) timeout "$LIMIT" ncat --send-only 127.0.0.1 "$port" <"$input" 2>"$err.send" & ;;
+    esac
+    send=$!
+    pids+=("$send")
+    wait "$send" || status=$?
+    wait "$recv" || status=$?
+    t1=$EPOCHREALTIME
+    pids=()
+    if [ "$status" != 0 ]; then
+        echo "$tool: a process failed (exit $status); stderr:" >&2
+        cat "$err.recv" "$err.send" >&2
+        return 1
+    fi
+    got=$(sha256sum "$out" | cut -d' ' -f1)
+    if [ "$got" != "$want" ]; then
+        echo "$tool: received $(stat -c %s "$out") bytes, sha256 differs from the input's" >&2
+        return 1
+    fi
+    rm -f "$out"
+    SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+}
+
+rows=()
+for tool in tcptalk socat ncat; do
+    times=()
+    for ((run = 1; run <= RUNS; run++)); do
+        run_once "$tool"
+        echo "$tool run $run: ${SECS}s" >&2
+        times+=("$SECS")
+    done
+    sorted=$(printf '%s\n' "${times[@]}" | sort -g)
+    best=$(head -n1 <<<"$sorted")
+    median=$(sed -n "$(((RUNS + 1) / 2))p" <<<"$sorted")
+    rows+=("$(awk -v tool="$tool" -v n="$bytes" -v best="$best" -v med="$median" -v all="${times[*]}" \
+        'BEGIN { printf "| %s | %.0f | %.0f | %s |", tool, n / 1e6 / best, n / 1e6 / med, all }')")
+done
+
+echo
+echo "bulk transfer over 127.0.0.1: $SIZE_MIB MiB ($bytes bytes), $RUNS runs each, sha256 checked"
+echo
+echo "| tool | best (MB/s) | median (MB/s) | wall-clock times (s) |"
+echo "|---|---:|---:|---|"
+printf '%s\n' "${rows[@]}"
