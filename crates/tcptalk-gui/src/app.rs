@@ -1,0 +1,222 @@
+//! The eframe application: one process, one engine runtime, the server window in the root
+//! viewport and the client window in a second one (or either alone).
+
+use egui::{ViewportBuilder, ViewportCommand, ViewportId};
+use tcptalk_net::Runtime;
+
+use crate::client::ClientWindow;
+use crate::fonts::install_fonts;
+use crate::record::SharedLog;
+use crate::server::ServerWindow;
+use crate::settings::Settings;
+use crate::{GuiError, Lang, Launch, Windows};
+
+/// The tutorial's window size.
+const WINDOW_SIZE: [f32; 2] = [600.0, 500.0];
+const MIN_SIZE: [f32; 2] = [480.0, 380.0];
+
+/// Both windows and what they share.
+#[derive(Debug)]
+pub struct TcptalkApp {
+    // Declared first so it is dropped first: windows stop their sessions, then the runtime goes.
+    server: Option<ServerWindow>,
+    client: Option<ClientWindow>,
+    /// The client window of `Windows::Both` can be closed on its own.
+    client_open: bool,
+    windows: Windows,
+    lang: Lang,
+    settings: Settings,
+    _runtime: Runtime,
+}
+
+impl TcptalkApp {
+    /// Builds the windows `launch` asks for. Command-line values win over `settings`.
+    pub fn new(
+        runtime: Runtime,
+        launch: &Launch,
+        settings: Settings,
+        log: Option<SharedLog>,
+    ) -> Self {
+        let lang = launch.lang.or(settings.lang).unwrap_or_else(Lang::from_env);
+        let handle = runtime.handle().clone();
+        let wants_server = matches!(launch.windows, Windows::Both | Windows::Server);
+        let wants_client = matches!(launch.windows, Windows::Both | Windows::Client);
+        let server = wants_server.then(|| {
+            let mut server = ServerWindow::from_settings(handle.clone(), lang, &settings);
+            if let Some(port) = launch.server_port {
+                server.set_port(port);
+            }
+            server.set_bind(launch.bind.as_deref());
+            if launch.listen {
+                server.listen_on_start();
+            }
+            server.set_log(log.clone());
+            server
+        });
+        let client = wants_client.then(|| {
+            let mut client = ClientWindow::from_settings(handle.clone(), lang, &settings);
+            if let Some(host) = &launch.host {
+                client.set_host(host);
+            }
+            if let Some(port) = launch.client_port {
+                client.set_port(port);
+            }
+            if launch.connect {
+                client.connect_on_start();
+            }
+            if launch.windows == Windows::Both {
+                client.set_viewport(client_viewport());
+            }
+            client.set_log(log.clone());
+            client
+        });
+        TcptalkApp {
+            server,
+            client,
+            client_open: true,
+            windows: launch.windows,
+            lang,
+            settings,
+            _runtime: runtime,
+        }
+    }
+
+    fn title(&self, lang: Lang) -> &'static str {
+        match self.windows {
+            Windows::Client => lang.texts().client_title,
+            Windows::Both | Windows::Server => lang.texts().server_title,
+        }
+    }
+
+    /// One language for both windows: a change in either applies to the other.
+    fn sync_lang(&mut self, ctx: &egui::Context) {
+        let changed = [
+            self.server.as_ref().map(ServerWindow::lang),
+            self.client.as_ref().map(ClientWindow::lang),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|lang| *lang != self.lang);
+        if let Some(lang) = changed {
+            self.lang = lang;
+            self.settings.lang = Some(lang);
+            if let Some(server) = &mut self.server {
+                server.set_lang(lang);
+            }
+            if let Some(client) = &mut self.client {
+                client.set_lang(lang);
+            }
+            ctx.send_viewport_cmd_to(
+                ViewportId::ROOT,
+                ViewportCommand::Title(self.title(lang).into()),
+            );
+            ctx.request_repaint();
+        }
+    }
+}
+
+fn client_viewport() -> ViewportId {
+    ViewportId::from_hash_of("tcptalk-client")
+}
+
+impl eframe::App for TcptalkApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        match (&mut self.server, &mut self.client) {
+            (Some(server), client) => {
+                server.show(ui);
+                if let Some(client) = client
+                    && self.client_open
+                {
+                    let builder = ViewportBuilder::default()
+                        .with_title(self.lang.texts().client_title)
+                        .with_inner_size(WINDOW_SIZE)
+                        .with_min_inner_size(MIN_SIZE)
+                        .with_position([WINDOW_SIZE[0] + 40.0, 0.0]);
+                    let closed = ui.ctx().show_viewport_immediate(
+                        client_viewport(),
+                        builder,
+                        |ui, _class| {
+                            client.show(ui);
+                            ui.input(|input| input.viewport().close_requested())
+                        },
+                    );
+                    if closed {
+                        client.shutdown();
+                        self.client_open = false;
+                    }
+                }
+            }
+            (None, Some(client)) => client.show(ui),
+            (None, None) => {}
+        }
+        self.sync_lang(ui.ctx());
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if let Some(server) = &self.server {
+            server.save(&mut self.settings);
+        }
+        if let Some(client) = &self.client {
+            client.save(&mut self.settings);
+        }
+        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+    }
+
+    fn on_exit(&mut self) {
+        if let Some(server) = &mut self.server {
+            server.shutdown();
+        }
+        if let Some(client) = &mut self.client {
+            client.shutdown();
+        }
+    }
+}
+
+pub fn run(launch: Launch) -> Result<(), GuiError> {
+    let runtime = Runtime::new().map_err(GuiError::Runtime)?;
+    let log = match &launch.log {
+        Some(path) => Some(SharedLog::open(path).map_err(|source| GuiError::Log {
+            path: path.clone(),
+            source,
+        })?),
+        None => None,
+    };
+    // The title is set again once the language is known (it may come from remembered settings).
+    let first_lang = launch.lang.unwrap_or_else(Lang::from_env);
+    let title = match launch.windows {
+        Windows::Client => first_lang.texts().client_title,
+        Windows::Both | Windows::Server => first_lang.texts().server_title,
+    };
+    let options = eframe::NativeOptions {
+        viewport: ViewportBuilder::default()
+            .with_title(title)
+            .with_app_id("tcptalk")
+            .with_inner_size(WINDOW_SIZE)
+            .with_min_inner_size(MIN_SIZE),
+        persist_window: false,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "tcptalk",
+        options,
+        Box::new(move |cc| {
+            install_fonts(&cc.egui_ctx);
+            cc.egui_ctx.set_theme(egui::Theme::Light);
+            cc.egui_ctx
+                .style_mut_of(egui::Theme::Light, crate::widgets::tutorial_style);
+            let settings: Settings = cc
+                .storage
+                .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
+                .unwrap_or_default();
+            let app = TcptalkApp::new(runtime, &launch, settings, log.clone());
+            if let Some(log_path) = &launch.log {
+                tracing::info!(path = %log_path.display(), "logging history");
+            }
+            let lang = app.lang;
+            cc.egui_ctx
+                .send_viewport_cmd(ViewportCommand::Title(app.title(lang).into()));
+            Ok(Box::new(app))
+        }),
+    )?;
+    Ok(())
+}

@@ -1,0 +1,482 @@
+//! The client window (客户端): 服务器IP / 端口 with 连接服务器 / 断开连接, 历史信息,
+//! 发送的信息, 发送信息, 连接状态.
+//!
+//! The two buttons are mutually exclusive as the tutorial's §6 wants, but driven by the
+//! engine's events: 断开连接 is usable while connecting (it cancels) and while connected;
+//! 连接服务器 only when neither. Typed input is checked before connecting, a failed connect
+//! says why, and sending with nobody connected is explained instead of crashing.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use egui::{Align, Layout, Ui, Vec2, ViewportId};
+use tcptalk_core::{LineAssembler, parse_host, parse_port};
+use tcptalk_net::EventReceiver;
+use tcptalk_net::{
+    ClientConfig, ClientHandle, CloseReason, Connection, Event, NetError, spawn_client,
+};
+use tokio::runtime::Handle;
+
+use crate::history::History;
+use crate::pane::Pane;
+use crate::record::SharedLog;
+use crate::settings::{DEFAULT_HOST, DEFAULT_PORT, Settings, parse_encoding};
+use crate::widgets::text_width;
+use crate::{Lang, engine};
+
+/// One connection attempt and, if it succeeds, the connection.
+#[derive(Debug)]
+struct Session {
+    handle: ClientHandle,
+    events: EventReceiver,
+    phase: Phase,
+    /// `host:port` as typed, for history lines and the log.
+    target: String,
+    lines: LineAssembler,
+}
+
+#[derive(Debug)]
+enum Phase {
+    Connecting,
+    Connected(Connection),
+}
+
+/// The client window. Build it with [`ClientWindow::new`] and call [`ClientWindow::show`] in
+/// each frame.
+#[derive(Debug)]
+pub struct ClientWindow {
+    runtime: Handle,
+    pane: Pane,
+    host_text: String,
+    port_text: String,
+    session: Option<Session>,
+    /// Sessions the user ended (断开连接) whose last events are still arriving: what they
+    /// received before the end is still shown, nothing else.
+    retiring: Vec<Session>,
+    connect_on_start: bool,
+    started: bool,
+    viewport: ViewportId,
+}
+
+impl ClientWindow {
+    /// A client window with the tutorial's 127.0.0.1 and 8899, engine work going to `runtime`.
+    pub fn new(runtime: Handle, lang: Lang) -> Self {
+        Self::from_settings(runtime, lang, &Settings::default())
+    }
+
+    /// A client window filled from remembered settings.
+    pub fn from_settings(runtime: Handle, lang: Lang, settings: &Settings) -> Self {
+        let or_default = |text: &str, default: &str| {
+            if text.trim().is_empty() {
+                default.to_string()
+            } else {
+                text.to_string()
+            }
+        };
+        ClientWindow {
+            runtime,
+            pane: Pane::new("client", lang, parse_encoding(&settings.client_encoding)),
+            host_text: or_default(&settings.client_host, DEFAULT_HOST),
+            port_text: or_default(&settings.client_port, DEFAULT_PORT),
+            session: None,
+            retiring: Vec::new(),
+            connect_on_start: false,
+            started: false,
+            viewport: ViewportId::ROOT,
+        }
+    }
+
+    pub fn set_host(&mut self, host: &str) {
+        self.host_text = host.to_string();
+    }
+
+    pub fn set_port(&mut self, port: u16) {
+        self.port_text = port.to_string();
+    }
+
+    /// Starts connecting at the first frame, as if 连接服务器 had been clicked.
+    pub fn connect_on_start(&mut self) {
+        self.connect_on_start = true;
+    }
+
+    /// Copies every history entry to `log`.
+    pub fn set_log(&mut self, log: Option<SharedLog>) {
+        self.pane.recorder.set_log(log);
+    }
+
+    /// The viewport this window is drawn in, so engine events wake the right one.
+    pub fn set_viewport(&mut self, viewport: ViewportId) {
+        self.viewport = viewport;
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.pane.lang
+    }
+
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.pane.lang = lang;
+    }
+
+    pub fn history(&self) -> &History {
+        &self.pane.recorder.history
+    }
+
+    pub fn is_connected(&self) -> bool {
+        matches!(
+            self.session,
+            Some(Session {
+                phase: Phase::Connected(_),
+                ..
+            })
+        )
+    }
+
+    pub fn is_connecting(&self) -> bool {
+        matches!(
+            self.session,
+            Some(Session {
+                phase: Phase::Connecting,
+                ..
+            })
+        )
+    }
+
+    /// Writes what should be remembered into `settings`.
+    pub fn save(&self, settings: &mut Settings) {
+        settings.client_host = self.host_text.clone();
+        settings.client_port = self.port_text.clone();
+        settings.client_encoding = self.pane.encoding.label().into();
+    }
+
+    /// Closes the connection (at exit, or when the window is closed).
+    pub fn shutdown(&mut self) {
+        if let Some(session) = &self.session {
+            session.handle.cancel();
+        }
+    }
+
+    /// Draws the window and handles what happened since the last frame.
+    pub fn show(&mut self, ui: &mut Ui) {
+        if !self.started {
+            self.started = true;
+            if self.connect_on_start {
+                self.connect(ui.ctx());
+            }
+        }
+        self.handle_events(ui.ctx());
+        self.flush_idle_line(ui.ctx());
+
+        let lang = self.pane.lang;
+        let connected = self.is_connected();
+        let connecting = self.is_connecting();
+        let target = self.session.as_ref().map(|s| s.target.clone());
+        egui::Panel::bottom(self.pane.id("status")).show(ui, |ui| {
+            self.pane.status_bar(ui, connected, |ui| {
+                if connecting && let Some(target) = &target {
+                    ui.spinner();
+                    ui.label(lang.connecting(target));
+                }
+            });
+        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.top_grid(ui);
+            let action = self.pane.show_boxes(ui);
+            if action.send {
+                self.send();
+            }
+            ui.add_space(4.0);
+            ui.vertical_centered(|ui| {
+                let button = ui
+                    .add_enabled(connected, egui::Button::new(lang.texts().send))
+                    .on_disabled_hover_text(lang.texts().send_disabled_client);
+                if button.clicked() {
+                    self.send();
+                    self.pane.refocus_message();
+                }
+            });
+        });
+        if let Some(session) = &mut self.session {
+            session.lines.set_encoding(self.pane.encoding);
+        }
+    }
+
+    /// 服务器IP：[127.0.0.1][连接服务器]
+    /// 端口：    [8899     ][断开连接]
+    fn top_grid(&mut self, ui: &mut Ui) {
+        let texts = self.pane.lang.texts();
+        let idle = self.session.is_none();
+        let label_width = text_width(ui, texts.server_ip).max(text_width(ui, texts.port)) + 8.0;
+        let padding = 2.0 * ui.spacing().button_padding.x;
+        let button_width =
+            text_width(ui, texts.connect).max(text_width(ui, texts.disconnect)) + padding + 8.0;
+        let mut connect = false;
+        let mut disconnect = false;
+        let row = |ui: &mut Ui, label: &str, text: &mut String, id: &str, button: &str| {
+            let mut clicked = false;
+            let mut entered = false;
+            ui.horizontal(|ui| {
+                let label = ui.label(label);
+                ui.add_space((label_width - label.rect.width()).max(0.0));
+                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                    let enabled = if button == texts.connect { idle } else { !idle };
+                    clicked = ui
+                        .add_enabled(
+                            enabled,
+                            egui::Button::new(button).min_size(Vec2::new(button_width, 0.0)),
+                        )
+                        .clicked();
+                    let field = egui::TextEdit::singleline(text)
+                        .id(self.pane.id(id))
+                        .desired_width(ui.available_width());
+                    let response = ui.add_enabled(idle, field).labelled_by(label.id);
+                    entered = response.lost_focus()
+                        && ui.input(|input| input.key_pressed(egui::Key::Enter));
+                });
+            });
+            (clicked, entered)
+        };
+        let (clicked, entered) = row(
+            ui,
+            texts.server_ip,
+            &mut self.host_text,
+            "host",
+            texts.connect,
+        );
+        connect |= clicked || (entered && idle);
+        let (clicked, entered) = row(
+            ui,
+            texts.port,
+            &mut self.port_text,
+            "port",
+            texts.disconnect,
+        );
+        disconnect |= clicked;
+        connect |= entered && idle;
+        if connect {
+            self.connect(ui.ctx());
+        } else if disconnect {
+            self.disconnect();
+        }
+    }
+
+    /// 连接服务器: checks what was typed, then asks the engine to connect.
+    fn connect(&mut self, ctx: &egui::Context) {
+        if self.session.is_some() {
+            return;
+        }
+        let lang = self.pane.lang;
+        let host = match parse_host(&self.host_text) {
+            Ok(host) => host,
+            Err(err) => {
+                self.pane.problem(lang.bad_host(&lang.input_error(&err)));
+                return;
+            }
+        };
+        let port = match parse_port(&self.port_text, false) {
+            Ok(port) => port,
+            Err(err) => {
+                self.pane.problem(lang.bad_port(&lang.input_error(&err)));
+                return;
+            }
+        };
+        self.pane.notice = None;
+        let (sender, events) = engine::channel(ctx, self.viewport);
+        let target = host.with_port(port);
+        let handle = spawn_client(
+            &self.runtime,
+            ClientConfig::new(host.as_lookup_str(), port),
+            sender,
+        );
+        self.session = Some(Session {
+            handle,
+            events,
+            phase: Phase::Connecting,
+            target,
+            lines: LineAssembler::new(self.pane.encoding, engine::MAX_LINE_CHARS),
+        });
+    }
+
+    /// 断开连接: closes the connection, or cancels connecting. The window is ready to connect
+    /// again at once; the old connection's last events are still read.
+    fn disconnect(&mut self) {
+        let Some(session) = self.session.take() else {
+            return;
+        };
+        session.handle.cancel();
+        let texts = self.pane.lang.texts();
+        match session.phase {
+            Phase::Connected(_) => self.pane.info(texts.connection_closed.to_string()),
+            Phase::Connecting => self.pane.info(texts.connect_cancelled.to_string()),
+        }
+        self.retiring.push(session);
+    }
+
+    /// 发送信息: sends the whole message as one entry; an empty message does nothing.
+    fn send(&mut self) {
+        if self.pane.message.is_empty() {
+            return;
+        }
+        let lang = self.pane.lang;
+        let texts = lang.texts();
+        let Some(Session {
+            phase: Phase::Connected(conn),
+            target,
+            ..
+        }) = &self.session
+        else {
+            self.pane.problem(texts.nothing_sent_no_server.to_string());
+            return;
+        };
+        let data = Bytes::from(self.pane.encoding.encode(&self.pane.message));
+        match conn.try_send(data) {
+            Ok(()) => {
+                let target = target.clone();
+                let message = std::mem::take(&mut self.pane.message);
+                self.pane.record_sent(&target, texts.client_says, &message);
+                self.pane.notice = None;
+                self.pane.message_sent();
+            }
+            Err(err) => {
+                let target = target.clone();
+                self.pane.problem(lang.send_failed(&target, &err));
+            }
+        }
+    }
+
+    /// Handles the engine's events, a bounded amount per frame.
+    fn handle_events(&mut self, ctx: &egui::Context) {
+        let mut budget = engine::Budget::start();
+        // The sessions the user ended first: their events happened before the current ones.
+        let mut index = 0;
+        while index < self.retiring.len() {
+            let mut done = false;
+            loop {
+                if budget.spent() {
+                    ctx.request_repaint();
+                    return;
+                }
+                let Ok(event) = self.retiring[index].events.try_recv() else {
+                    break;
+                };
+                done |= self.on_retiring_event(index, event);
+            }
+            if done {
+                let mut session = self.retiring.remove(index);
+                self.finish_lines(&mut session);
+            } else {
+                index += 1;
+            }
+        }
+        loop {
+            if budget.spent() {
+                ctx.request_repaint();
+                return;
+            }
+            let Some(session) = &mut self.session else {
+                return;
+            };
+            match session.events.try_recv() {
+                Ok(event) => self.on_event(event),
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// An event of a session the user ended. Returns true when it was its last.
+    fn on_retiring_event(&mut self, index: usize, event: Event) -> bool {
+        match event {
+            Event::Received { data, .. } => {
+                let session = &mut self.retiring[index];
+                let mut lines = Vec::new();
+                session.lines.push(&data, Instant::now(), &mut lines);
+                let target = session.target.clone();
+                self.record_lines(&target, lines);
+                false
+            }
+            Event::Closed { .. } | Event::ConnectFailed { .. } => true,
+            _ => false,
+        }
+    }
+
+    fn on_event(&mut self, event: Event) {
+        let lang = self.pane.lang;
+        let texts = lang.texts();
+        match event {
+            Event::Connecting { target } => {
+                self.pane.info(lang.connecting(&target));
+            }
+            Event::ConnectFailed { error } => {
+                self.session = None;
+                if !matches!(error, NetError::Cancelled { .. }) {
+                    self.pane
+                        .problem(lang.connect_failed(&lang.net_error(&error)));
+                }
+            }
+            Event::Connected { conn } => {
+                if let Some(session) = &mut self.session {
+                    session.phase = Phase::Connected(conn);
+                }
+                self.pane.notice = None;
+                self.pane.info(texts.connected_to_server.to_string());
+            }
+            Event::Received { data, .. } => {
+                let Some(session) = &mut self.session else {
+                    return;
+                };
+                let mut lines = Vec::new();
+                session.lines.push(&data, Instant::now(), &mut lines);
+                let target = session.target.clone();
+                self.record_lines(&target, lines);
+            }
+            Event::Closed { reason, .. } => {
+                if let Some(mut session) = self.session.take() {
+                    self.finish_lines(&mut session);
+                }
+                self.pane.info(texts.connection_closed.to_string());
+                if !matches!(reason, CloseReason::ClosedByPeer | CloseReason::ClosedByUs) {
+                    self.pane.info(lang.close_detail(&reason));
+                }
+            }
+            Event::Warning { error } => self.pane.info(lang.warning(&error)),
+            _ => {}
+        }
+    }
+
+    fn record_lines(&mut self, target: &str, lines: Vec<String>) {
+        let prefix = self.pane.lang.texts().server_says;
+        for line in lines {
+            self.pane.record_received(target, prefix, &line);
+        }
+    }
+
+    /// Shows what the server sent after its last line end, when the connection ends.
+    fn finish_lines(&mut self, session: &mut Session) {
+        if let Some(line) = session.lines.finish() {
+            let target = session.target.clone();
+            self.record_lines(&target, vec![line]);
+        }
+    }
+
+    /// Shows a partial line once the server has been quiet for a moment.
+    fn flush_idle_line(&mut self, ctx: &egui::Context) {
+        let now = Instant::now();
+        let mut waiting = false;
+        let mut ready = Vec::new();
+        let sessions = self.session.iter_mut().chain(self.retiring.iter_mut());
+        for session in sessions {
+            if !session.lines.has_pending() {
+                continue;
+            }
+            match session.lines.take_idle(now, engine::IDLE_FLUSH) {
+                Some(line) => ready.push((session.target.clone(), line)),
+                None => waiting = true,
+            }
+        }
+        for (target, line) in ready {
+            self.record_lines(&target, vec![line]);
+        }
+        if waiting {
+            ctx.request_repaint_after(engine::IDLE_FLUSH);
+        }
+    }
+}

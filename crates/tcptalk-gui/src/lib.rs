@@ -1,0 +1,94 @@
+//! tcptalk's windows: the tutorial's TCP server window (服务器) and client window (客户端),
+//! rebuilt with egui and freed of the tutorial's faults.
+//!
+//! How this fits: the windows never touch a socket. They start servers and clients of
+//! `tcptalk-net` on its own tokio threads ([`tcptalk_net::Runtime`]), read its events with
+//! `try_recv` at each frame (a bounded amount per frame), and send only with
+//! `Connection::try_send`, so the UI never waits on the network. The engine wakes the UI when
+//! an event arrives; with nothing happening the windows do not repaint. Text handling (ports,
+//! hosts, decoding, display-safe lines) comes from `tcptalk-core`.
+//!
+//! The binary calls [`run`]; tests build [`ServerWindow`] and [`ClientWindow`] directly and
+//! drive them with `egui_kittest`.
+
+mod app;
+mod client;
+mod engine;
+mod fonts;
+mod history;
+mod i18n;
+mod pane;
+mod record;
+mod server;
+mod settings;
+mod widgets;
+
+use std::path::PathBuf;
+
+pub use app::TcptalkApp;
+pub use client::ClientWindow;
+pub use fonts::{
+    BUNDLED_CJK_FONT, SystemFont, find_system_cjk_font, install_bundled_font, install_fonts,
+};
+pub use history::{History, Row};
+pub use i18n::Texts;
+pub use record::{Direction, SharedLog};
+pub use server::ServerWindow;
+pub use settings::Settings;
+
+/// Which windows to open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Windows {
+    /// The server window and the client window, in one process (the tutorial's test).
+    Both,
+    Server,
+    Client,
+}
+
+/// The language of the windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Lang {
+    /// The tutorial's wording.
+    Zh,
+    En,
+}
+
+/// What the command line asked for. Given values override remembered ones.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub windows: Windows,
+    /// Address the server listens on (default: every address).
+    pub bind: Option<String>,
+    pub server_port: Option<u16>,
+    /// Start listening at once.
+    pub listen: bool,
+    pub host: Option<String>,
+    pub client_port: Option<u16>,
+    /// Start connecting at once.
+    pub connect: bool,
+    /// Overrides the system's language.
+    pub lang: Option<Lang>,
+    /// Append every history entry to this file.
+    pub log: Option<PathBuf>,
+}
+
+/// Why the windows could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GuiError {
+    #[error("cannot start the network engine: {0}")]
+    Runtime(#[source] std::io::Error),
+    #[error("cannot open the log file {}: {source}", path.display())]
+    Log {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the windows: {0}")]
+    Window(#[from] eframe::Error),
+}
+
+/// Opens the windows `launch` asks for and returns when the user closes them.
+pub fn run(launch: Launch) -> Result<(), GuiError> {
+    app::run(launch)
+}

@@ -1,0 +1,599 @@
+//! The server window (服务器): 端口 + 启动服务器, 历史信息, 发送的信息, 发送信息, 连接状态.
+//!
+//! Unlike the tutorial, which keeps only its newest socket, every client is listed and can be
+//! written to alone or together with the others, and a failed listen says why instead of
+//! disabling the button anyway.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use bytes::Bytes;
+use egui::{Align, Layout, ScrollArea, Ui, Vec2, ViewportId};
+use tcptalk_core::{LineAssembler, TextEncoding, parse_port};
+use tcptalk_net::EventReceiver;
+use tcptalk_net::{BindAddr, ConnId, Connection, Event, ServerConfig, ServerHandle, spawn_server};
+use tokio::runtime::Handle;
+
+use crate::history::History;
+use crate::pane::Pane;
+use crate::record::SharedLog;
+use crate::settings::{DEFAULT_PORT, Settings, parse_encoding};
+use crate::widgets::text_width;
+use crate::{Lang, engine};
+
+/// A running (or starting, or stopping) server and its events.
+#[derive(Debug)]
+struct Session {
+    handle: ServerHandle,
+    events: EventReceiver,
+    phase: Phase,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Starting,
+    Listening(SocketAddr),
+    Stopping,
+}
+
+/// One connected client.
+#[derive(Debug)]
+struct Peer {
+    conn: Connection,
+    /// `ip:port`, as every history line about this client shows it.
+    name: String,
+    lines: LineAssembler,
+}
+
+/// Where 发送信息 sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    All,
+    One(ConnId),
+}
+
+/// The server window. Build it with [`ServerWindow::new`] and call [`ServerWindow::show`] in
+/// each frame.
+#[derive(Debug)]
+pub struct ServerWindow {
+    runtime: Handle,
+    pane: Pane,
+    port_text: String,
+    bind: BindAddr,
+    session: Option<Session>,
+    peers: BTreeMap<ConnId, Peer>,
+    target: Target,
+    listen_on_start: bool,
+    started: bool,
+    viewport: ViewportId,
+}
+
+impl ServerWindow {
+    /// A server window with the tutorial's port (8899), engine work going to `runtime`.
+    pub fn new(runtime: Handle, lang: Lang) -> Self {
+        Self::from_settings(runtime, lang, &Settings::default())
+    }
+
+    /// A server window filled from remembered settings.
+    pub fn from_settings(runtime: Handle, lang: Lang, settings: &Settings) -> Self {
+        let encoding = parse_encoding(&settings.server_encoding);
+        ServerWindow {
+            runtime,
+            pane: Pane::new("server", lang, encoding),
+            port_text: if settings.server_port.trim().is_empty() {
+                DEFAULT_PORT.into()
+            } else {
+                settings.server_port.clone()
+            },
+            bind: BindAddr::Any,
+            session: None,
+            peers: BTreeMap::new(),
+            target: Target::All,
+            listen_on_start: false,
+            started: false,
+            viewport: ViewportId::ROOT,
+        }
+    }
+
+    /// Fills the port field.
+    pub fn set_port(&mut self, port: u16) {
+        self.port_text = port.to_string();
+    }
+
+    /// Listen on this address instead of every address: an IP, or a name to resolve.
+    pub fn set_bind(&mut self, bind: Option<&str>) {
+        self.bind = match bind.map(str::trim) {
+            None | Some("") => BindAddr::Any,
+            Some(text) => match text.trim_matches(['[', ']']).parse::<IpAddr>() {
+                Ok(ip) => BindAddr::Ip(ip),
+                Err(_) => BindAddr::Host(text.to_string()),
+            },
+        };
+    }
+
+    /// Starts listening at the first frame, as if 启动服务器 had been clicked.
+    pub fn listen_on_start(&mut self) {
+        self.listen_on_start = true;
+    }
+
+    /// Copies every history entry to `log`.
+    pub fn set_log(&mut self, log: Option<SharedLog>) {
+        self.pane.recorder.set_log(log);
+    }
+
+    /// The viewport this window is drawn in, so engine events wake the right one.
+    pub fn set_viewport(&mut self, viewport: ViewportId) {
+        self.viewport = viewport;
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.pane.lang
+    }
+
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.pane.lang = lang;
+    }
+
+    pub fn history(&self) -> &History {
+        &self.pane.recorder.history
+    }
+
+    /// Where the server listens, once it does.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        match self.session.as_ref()?.phase {
+            Phase::Listening(addr) => Some(addr),
+            _ => None,
+        }
+    }
+
+    pub fn client_count(&self) -> usize {
+        self.peers.len()
+    }
+
+    /// Writes what should be remembered into `settings`.
+    pub fn save(&self, settings: &mut Settings) {
+        settings.server_port = self.port_text.clone();
+        settings.server_encoding = self.pane.encoding.label().into();
+    }
+
+    /// Stops the server (at exit).
+    pub fn shutdown(&mut self) {
+        if let Some(session) = &self.session {
+            session.handle.stop();
+        }
+    }
+
+    /// Draws the window and handles what happened since the last frame.
+    pub fn show(&mut self, ui: &mut Ui) {
+        if !self.started {
+            self.started = true;
+            if self.listen_on_start {
+                self.start(ui.ctx());
+            }
+        }
+        self.handle_events(ui.ctx());
+        self.flush_idle_lines(ui.ctx());
+
+        let lang = self.pane.lang;
+        let connected = !self.peers.is_empty();
+        let phase = self.session.as_ref().map(|session| session.phase);
+        let id_salt = self.pane.id("status");
+        let peers = &self.peers;
+        let target = &mut self.target;
+        egui::Panel::bottom(id_salt).show(ui, |ui| {
+            let count = peers.len();
+            self.pane.status_bar(ui, connected, |ui| {
+                if count > 0 {
+                    let list = id_salt.with("clients");
+                    ui.menu_button(lang.clients_header(count), |ui| {
+                        client_table(ui, list, lang, peers, target);
+                    });
+                }
+                if phase == Some(Phase::Stopping) {
+                    ui.spinner();
+                    ui.label(lang.texts().stopping);
+                }
+            });
+        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.top_row(ui);
+            let action = self.pane.show_boxes(ui);
+            if action.send {
+                self.send();
+            }
+            self.send_row(ui);
+        });
+        self.set_encoding(self.pane.encoding);
+    }
+
+    /// 端口：[8899][启动服务器][停止服务器]
+    fn top_row(&mut self, ui: &mut Ui) {
+        let texts = self.pane.lang.texts();
+        let idle = self.session.is_none();
+        let can_stop = self
+            .session
+            .as_ref()
+            .is_some_and(|session| session.phase != Phase::Stopping);
+        let mut start = false;
+        let mut stop = false;
+        ui.horizontal(|ui| {
+            let label = ui.label(texts.port);
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                stop = ui
+                    .add_enabled(can_stop, egui::Button::new(texts.stop_server))
+                    .clicked();
+                start = ui
+                    .add_enabled(idle, egui::Button::new(texts.start_server))
+                    .clicked();
+                let field = egui::TextEdit::singleline(&mut self.port_text)
+                    .id(self.pane.id("port"))
+                    .desired_width(ui.available_width());
+                let response = ui.add_enabled(idle, field).labelled_by(label.id);
+                if response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter)) {
+                    start = idle;
+                }
+            });
+        });
+        if start {
+            self.start(ui.ctx());
+        }
+        if stop {
+            self.stop();
+        }
+    }
+
+    /// 发送给：[全部客户端] [发送信息] [断开此客户端]; 发送信息 sits in the middle, as in the
+    /// tutorial.
+    fn send_row(&mut self, ui: &mut Ui) {
+        let texts = self.pane.lang.texts();
+        let can_send = !self.peers.is_empty();
+        let mut send = false;
+        let mut disconnect = None;
+        ui.add_space(4.0);
+        ui.columns(3, |columns| {
+            columns[0].horizontal(|ui| {
+                let label = ui.label(texts.send_to);
+                let selected = self.target_name();
+                let width = (ui.available_width() - 4.0).clamp(60.0, 170.0);
+                egui::ComboBox::from_id_salt(self.pane.id("send-to"))
+                    .selected_text(selected)
+                    .width(width)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.target, Target::All, texts.all_clients);
+                        let row_height = ui.spacing().interact_size.y;
+                        let ids: Vec<ConnId> = self.peers.keys().copied().collect();
+                        ScrollArea::vertical().max_height(240.0).show_rows(
+                            ui,
+                            row_height,
+                            ids.len(),
+                            |ui, range| {
+                                for id in &ids[range] {
+                                    if let Some(peer) = self.peers.get(id) {
+                                        ui.selectable_value(
+                                            &mut self.target,
+                                            Target::One(*id),
+                                            peer.name.as_str(),
+                                        );
+                                    }
+                                }
+                            },
+                        );
+                    })
+                    .response
+                    .labelled_by(label.id);
+            });
+            columns[1].vertical_centered(|ui| {
+                let button = ui
+                    .add_enabled(can_send, egui::Button::new(texts.send))
+                    .on_disabled_hover_text(texts.send_disabled_server);
+                send = button.clicked();
+            });
+            columns[2].with_layout(Layout::right_to_left(Align::Center), |ui| {
+                if let Target::One(id) = self.target {
+                    let width = text_width(ui, texts.disconnect_client);
+                    let button = egui::Button::new(texts.disconnect_client)
+                        .min_size(Vec2::new(width.min(ui.available_width()), 0.0));
+                    if ui.add(button).clicked() {
+                        disconnect = Some(id);
+                    }
+                }
+            });
+        });
+        if send {
+            self.send();
+            self.pane.refocus_message();
+        }
+        if let Some(id) = disconnect
+            && let Some(peer) = self.peers.get(&id)
+        {
+            peer.conn.close();
+        }
+    }
+
+    fn target_name(&self) -> String {
+        match self.target {
+            Target::All => self.pane.lang.texts().all_clients.to_string(),
+            Target::One(id) => self
+                .peers
+                .get(&id)
+                .map_or_else(String::new, |peer| peer.name.clone()),
+        }
+    }
+
+    /// 启动服务器: checks the port, then asks the engine to listen. The outcome arrives as an
+    /// event; the button stays usable if listening fails.
+    fn start(&mut self, ctx: &egui::Context) {
+        if self.session.is_some() {
+            return;
+        }
+        let lang = self.pane.lang;
+        let port = match parse_port(&self.port_text, true) {
+            Ok(port) => port,
+            Err(err) => {
+                self.pane.problem(lang.bad_port(&lang.input_error(&err)));
+                return;
+            }
+        };
+        self.pane.notice = None;
+        let (sender, events) = engine::channel(ctx, self.viewport);
+        let config = ServerConfig::new(self.bind.clone(), port);
+        let handle = spawn_server(&self.runtime, config, sender);
+        self.session = Some(Session {
+            handle,
+            events,
+            phase: Phase::Starting,
+        });
+    }
+
+    fn stop(&mut self) {
+        if let Some(session) = &mut self.session {
+            session.handle.stop();
+            session.phase = Phase::Stopping;
+        }
+    }
+
+    /// 发送信息: to the chosen client or to all; an empty message does nothing.
+    fn send(&mut self) {
+        if self.pane.message.is_empty() {
+            return;
+        }
+        let lang = self.pane.lang;
+        let texts = lang.texts();
+        if self.peers.is_empty() {
+            self.pane.problem(texts.nothing_sent_no_client.to_string());
+            return;
+        }
+        let data = Bytes::from(self.pane.encoding.encode(&self.pane.message));
+        let message = self.pane.message.clone();
+        let targets: Vec<ConnId> = match self.target {
+            Target::All => self.peers.keys().copied().collect(),
+            Target::One(id) => vec![id],
+        };
+        let mut sent_to = Vec::new();
+        let mut failures = Vec::new();
+        for id in &targets {
+            let Some(peer) = self.peers.get(id) else {
+                continue;
+            };
+            match peer.conn.try_send(data.clone()) {
+                Ok(()) => sent_to.push(peer.name.clone()),
+                Err(err) => failures.push(lang.send_failed(&peer.name, &err)),
+            }
+        }
+        for failure in failures {
+            self.pane.problem(failure);
+        }
+        // One receiver is named; several are counted (each line says which client it is about).
+        match sent_to.as_slice() {
+            [] => return,
+            [name] => {
+                let prefix = format!("[{name}] {}", texts.server_says);
+                self.pane.record_sent(name, &prefix, &message);
+            }
+            names => {
+                let who = lang.to_all(names.len());
+                let prefix = format!("[{who}] {}", texts.server_says);
+                self.pane.record_sent(&names.join(","), &prefix, &message);
+            }
+        }
+        self.pane.notice = None;
+        self.pane.message_sent();
+    }
+
+    fn set_encoding(&mut self, encoding: TextEncoding) {
+        for peer in self.peers.values_mut() {
+            peer.lines.set_encoding(encoding);
+        }
+    }
+
+    /// Handles the engine's events, a bounded amount per frame.
+    fn handle_events(&mut self, ctx: &egui::Context) {
+        let mut budget = engine::Budget::start();
+        loop {
+            let Some(session) = &mut self.session else {
+                return;
+            };
+            if budget.spent() {
+                ctx.request_repaint();
+                return;
+            }
+            match session.events.try_recv() {
+                Ok(event) => self.on_event(event),
+                Err(_) => return,
+            }
+        }
+    }
+
+    fn on_event(&mut self, event: Event) {
+        let lang = self.pane.lang;
+        let texts = lang.texts();
+        match event {
+            Event::Listening { local } => {
+                if let Some(session) = &mut self.session
+                    && session.phase == Phase::Starting
+                {
+                    session.phase = Phase::Listening(local);
+                }
+                self.pane.notice = None;
+                self.pane.info(lang.listening(plain_addr(local)));
+            }
+            Event::ListenFailed { error } => {
+                self.session = None;
+                self.pane
+                    .problem(lang.listen_failed(&lang.net_error(&error)));
+            }
+            Event::Stopped => {
+                self.session = None;
+                self.target = Target::All;
+                for (_, peer) in std::mem::take(&mut self.peers) {
+                    self.finish_peer(peer);
+                }
+                self.pane.info(texts.server_stopped.to_string());
+            }
+            Event::Connected { conn } => {
+                let peer_addr = plain_addr(conn.peer_addr());
+                let name = peer_addr.to_string();
+                self.pane.info(lang.client_joined(peer_addr));
+                let lines = LineAssembler::new(self.pane.encoding, engine::MAX_LINE_CHARS);
+                self.peers.insert(conn.id(), Peer { conn, name, lines });
+            }
+            Event::Received { conn, data } => {
+                let Some(peer) = self.peers.get_mut(&conn) else {
+                    return;
+                };
+                let mut lines = Vec::new();
+                peer.lines.push(&data, Instant::now(), &mut lines);
+                let name = peer.name.clone();
+                let prefix = format!("[{name}] {}", texts.client_says);
+                for line in lines {
+                    self.pane.record_received(&name, &prefix, &line);
+                }
+            }
+            Event::Closed { conn, reason } => {
+                if let Some(peer) = self.peers.remove(&conn) {
+                    let addr = plain_addr(peer.conn.peer_addr());
+                    self.finish_peer(peer);
+                    self.pane.info(lang.client_left(addr, &reason));
+                }
+                if self.target == Target::One(conn) {
+                    self.target = Target::All;
+                }
+            }
+            Event::Warning { error } => self.pane.info(lang.warning(&error)),
+            // Client-side events never come from a server.
+            _ => {}
+        }
+    }
+
+    /// Shows what a leaving client sent after its last line end.
+    fn finish_peer(&mut self, mut peer: Peer) {
+        if let Some(line) = peer.lines.finish() {
+            let prefix = format!("[{}] {}", peer.name, self.pane.lang.texts().client_says);
+            self.pane.record_received(&peer.name, &prefix, &line);
+        }
+    }
+
+    /// Shows partial lines once their client has been quiet for a moment.
+    fn flush_idle_lines(&mut self, ctx: &egui::Context) {
+        let now = Instant::now();
+        let prefix_word = self.pane.lang.texts().client_says;
+        let mut waiting = false;
+        let mut ready = Vec::new();
+        for peer in self.peers.values_mut() {
+            if !peer.lines.has_pending() {
+                continue;
+            }
+            match peer.lines.take_idle(now, engine::IDLE_FLUSH) {
+                Some(line) => ready.push((peer.name.clone(), line)),
+                None => waiting = true,
+            }
+        }
+        for (name, line) in ready {
+            let prefix = format!("[{name}] {prefix_word}");
+            self.pane.record_received(&name, &prefix, &line);
+        }
+        if waiting {
+            ctx.request_repaint_after(engine::IDLE_FLUSH);
+        }
+    }
+}
+
+/// The connected clients: address and bytes each way; a click picks where to send. Only the
+/// rows on screen are drawn, so thousands of clients cost nothing.
+fn client_table(
+    ui: &mut Ui,
+    id: egui::Id,
+    lang: Lang,
+    peers: &BTreeMap<ConnId, Peer>,
+    target: &mut Target,
+) {
+    let texts = lang.texts();
+    let name_width = 200.0;
+    let number_width = 100.0;
+    let row_height = ui.spacing().interact_size.y;
+    ui.horizontal(|ui| {
+        ui.add_sized([name_width, row_height], egui::Label::new(texts.col_client));
+        ui.add_sized(
+            [number_width, row_height],
+            egui::Label::new(texts.col_received),
+        );
+        ui.add_sized([number_width, row_height], egui::Label::new(texts.col_sent));
+    });
+    ui.separator();
+    let ids: Vec<ConnId> = peers.keys().copied().collect();
+    ScrollArea::vertical()
+        .id_salt(id)
+        .max_height(240.0)
+        .show_rows(ui, row_height, ids.len(), |ui, range| {
+            for id in &ids[range] {
+                let Some(peer) = peers.get(id) else {
+                    continue;
+                };
+                let counts = peer.conn.counts();
+                ui.horizontal(|ui| {
+                    let selected = *target == Target::One(*id);
+                    let pick = ui.add_sized(
+                        [name_width, row_height],
+                        egui::Button::selectable(selected, peer.name.as_str()),
+                    );
+                    if pick.clicked() {
+                        *target = Target::One(*id);
+                    }
+                    ui.add_sized(
+                        [number_width, row_height],
+                        egui::Label::new(counts.received.to_string()),
+                    );
+                    ui.add_sized(
+                        [number_width, row_height],
+                        egui::Label::new(counts.sent.to_string()),
+                    );
+                });
+            }
+        });
+}
+
+/// An IPv4 client of the dual-stack listener shows as `127.0.0.1:50312`, not as the
+/// IPv4-mapped `[::ffff:127.0.0.1]:50312` the socket reports.
+fn plain_addr(addr: SocketAddr) -> SocketAddr {
+    match addr {
+        SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
+            Some(v4) => SocketAddr::new(IpAddr::V4(v4), v6.port()),
+            None => addr,
+        },
+        SocketAddr::V4(_) => addr,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapped_ipv4_clients_show_as_ipv4() {
+        let mapped: SocketAddr = "[::ffff:127.0.0.1]:50312".parse().expect("address");
+        assert_eq!(plain_addr(mapped).to_string(), "127.0.0.1:50312");
+        let v6: SocketAddr = "[::1]:50312".parse().expect("address");
+        assert_eq!(plain_addr(v6), v6);
+    }
+}

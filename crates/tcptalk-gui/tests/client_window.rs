@@ -1,0 +1,332 @@
+//! The client window (客户端), driven by its labels, against std listeners on 127.0.0.1.
+
+mod common;
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use common::*;
+use egui::Key;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use tcptalk_gui::{ClientWindow, Lang};
+
+fn listener() -> (TcpListener, u16) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    (listener, port)
+}
+
+/// Accepts one connection within [`PATIENCE`], running frames meanwhile.
+fn accept(harness: &mut Harness<'_, ClientWindow>, listener: &TcpListener) -> TcpStream {
+    listener.set_nonblocking(true).expect("nonblocking");
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false).expect("blocking");
+                stream
+                    .set_read_timeout(Some(Duration::from_millis(100)))
+                    .expect("timeout");
+                return stream;
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(Instant::now() < deadline, "the window never connected");
+                harness.step();
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(err) => panic!("accept failed: {err}"),
+        }
+    }
+}
+
+fn connect_to(harness: &mut Harness<'_, ClientWindow>, port: u16) {
+    type_into(harness, "服务器IP：", "127.0.0.1");
+    type_into(harness, "端口：", &port.to_string());
+    click(harness, "连接服务器");
+}
+
+fn wait_connected(harness: &mut Harness<'_, ClientWindow>) {
+    wait_for(harness, "the connection", |h| h.state().is_connected());
+}
+
+fn wait_for_history(harness: &mut Harness<'_, ClientWindow>, text: &str) {
+    wait_for(harness, &format!("history line {text:?}"), |h| {
+        h.state().history().contains(text)
+    });
+}
+
+fn count(harness: &Harness<'_, ClientWindow>, line: &str) -> usize {
+    harness
+        .state()
+        .history()
+        .entries()
+        .filter(|e| *e == line)
+        .count()
+}
+
+#[test]
+fn connect_and_disconnect_buttons_are_mutually_exclusive() {
+    let runtime = runtime();
+    let mut harness = client_harness(&runtime, Lang::Zh);
+    let (listener, port) = listener();
+    // Before: only 连接服务器.
+    assert!(!is_disabled(&harness, "连接服务器"));
+    assert!(is_disabled(&harness, "断开连接"));
+    assert!(is_disabled(&harness, "发送信息"));
+    harness.get_by_label("未连接");
+
+    connect_to(&mut harness, port);
+    let mut server_side = accept(&mut harness, &listener);
+    wait_connected(&mut harness);
+    // During: only 断开连接.
+    assert!(is_disabled(&harness, "连接服务器"));
+    assert!(!is_disabled(&harness, "断开连接"));
+    assert!(!is_disabled(&harness, "发送信息"));
+    harness.get_by_label("已连接");
+    assert_eq!(count(&harness, "成功连接到服务器"), 1);
+
+    click(&mut harness, "断开连接");
+    // After: back to only 连接服务器, at once.
+    assert!(!is_disabled(&harness, "连接服务器"));
+    assert!(is_disabled(&harness, "断开连接"));
+    harness.get_by_label("未连接");
+    assert_eq!(count(&harness, "连接已断开"), 1);
+    wait_for_eof(&mut server_side);
+    run_for(&mut harness, Duration::from_millis(100));
+    assert_eq!(count(&harness, "连接已断开"), 1, "the end is reported once");
+}
+
+#[test]
+fn messages_go_both_ways() {
+    let runtime = runtime();
+    let mut harness = client_harness(&runtime, Lang::Zh);
+    let (listener, port) = listener();
+    connect_to(&mut harness, port);
+    let mut server_side = accept(&mut harness, &listener);
+    wait_connected(&mut harness);
+
+    server_side
+        .write_all("hello from server\n".as_bytes())
+        .expect("write");
+    wait_for_history(&mut harness, "服务器端发送消息为：hello from server");
+
+    type_into(&mut harness, "发送的信息", "你好，服务器！中文测试 ok");
+    click(&mut harness, "发送信息");
+    read_exactly(&mut server_side, "你好，服务器！中文测试 ok".as_bytes());
+    assert_eq!(
+        count(&harness, "客户端发送消息为：你好，服务器！中文测试 ok"),
+        1
+    );
+    assert!(harness.get_by_label("发送的信息").is_focused());
+}
+
+#[test]
+fn reconnect_after_disconnect() {
+    let runtime = runtime();
+    let mut harness = client_harness(&runtime, Lang::Zh);
+    let (listener, port) = listener();
+    connect_to(&mut harness, port);
+    let mut first = accept(&mut harness, &listener);
+    wait_connected(&mut harness);
+    click(&mut harness, "断开连接");
+    wait_for_eof(&mut first);
+
+    // The tutorial crashes here: its socket was deleted by the disconnect.
+    click(&mut harness, "连接服务器");
+    let mut second = accept(&mut harness, &listener);
+    wait_connected(&mut harness);
+    assert_eq!(count(&harness, "成功连接到服务器"), 2);
+    type_into(&mut harness, "发送的信息", "again");
+    click(&mut harness, "发送信息");
+    read_exactly(&mut second, b"again");
+}
+
+#[test]
+fn send_after_peer_left_does_not_crash() {
+    let runtime = runtime();
+    let mut harness = client_harness(&runtime, Lang::Zh);
+    let (listener, port) = listener();
+    connect_to(&mut harness, port);
+    let server_side = accept(&mut harness, &listener);
+    wait_connected(&mut harness);
+
+    type_into(&mut harness, "发送的信息", "还在吗");
+    drop(server_side);
+    wait_for_history(&mut harness, "连接已断开");
+    harness.get_by_label("未连接");
+    assert!(is_disabled(&harness, "发送信息"));
+    assert!(!is_disabled(&harness, "连接服务器"));
+
+    // Clicking the disabled button does nothing; Enter explains; the message is kept.
+    click(&mut harness, "发送信息");
+    harness.get_by_label("发送的信息").focus();
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    assert!(
+        harness
+            .state()
+            .history()
+            .contains("未连接到服务器，消息没有发送")
+    );
+    assert_eq!(
+        harness.get_by_label("发送的信息").value().as_deref(),
+        Some("还在吗")
+    );
+    assert!(
+        !harness
+            .state()
+            .history()
+            .contains("客户端发送消息为：还在吗")
+    );
+}
+
+#[test]
+fn refused_connection_is_explained() {
+    let runtime = runtime();
+    let mut harness = client_harness(&runtime, Lang::Zh);
+    connect_to(&mut harness, free_port());
+    wait_for_history(&mut harness, "拒绝连接");
+    assert!(!is_disabled(&harness, "连接服务器"));
+    assert!(is_disabled(&harness, "断开连接"));
+    harness.get_by_label("未连接");
+}
+
+#[test]
+fn bad_ports_and_addresses_are_explained_without_connecting() {
+    let runtime = runtime();
+    let mut harness = client_harness(&runtime, Lang::Zh);
+    let cases = [
+        ("127.0.0.1", "abc", "不是端口号"),
+        ("127.0.0.1", "70000", "太大"),
+        ("127.0.0.1", "", "没有填写端口"),
+        ("127.0.0.1", "0", "端口 0"),
+        ("999.1.1.1", "8899", "不是有效的 IPv4 地址"),
+        ("host name", "8899", "不是有效的主机名"),
+        ("", "8899", "没有填写服务器地址"),
+    ];
+    for (host, port, expected) in cases {
+        type_into(&mut harness, "服务器IP：", host);
+        type_into(&mut harness, "端口：", port);
+        click(&mut harness, "连接服务器");
+        run_for(&mut harness, Duration::from_millis(30));
+        assert!(
+            harness.state().history().contains(expected),
+            "{host:?}:{port:?} should be explained with {expected:?}"
+        );
+        assert!(!harness.state().is_connecting() && !harness.state().is_connected());
+        assert!(!is_disabled(&harness, "连接服务器"));
+    }
+}
+
+/// A port whose listener never accepts and whose queue is full, so a new connect hangs (the
+/// system drops its SYNs) instead of being refused or accepted.
+fn hanging_port() -> (TcpListener, Vec<TcpStream>, u16) {
+    let (listener, port) = listener();
+    let addr = listener.local_addr().expect("address");
+    let mut queued = Vec::new();
+    for _ in 0..2000 {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(100)) {
+            Ok(stream) => queued.push(stream),
+            Err(_) => return (listener, queued, port),
+        }
+    }
+    panic!("the listen queue never filled up");
+}
+
+#[test]
+fn connecting_shows_progress_and_can_be_cancelled() {
+    let runtime = runtime();
+    let mut harness = client_harness(&runtime, Lang::Zh);
+    let (_listener, _queued, port) = hanging_port();
+    connect_to(&mut harness, port);
+    wait_for(&mut harness, "connecting", |h| h.state().is_connecting());
+    // In the history and next to the spinner in the status bar.
+    assert_eq!(harness.get_all_by_label_contains("正在连接").count(), 2);
+    assert!(is_disabled(&harness, "连接服务器"));
+    assert!(!is_disabled(&harness, "断开连接"));
+    harness.get_by_label("未连接");
+
+    click(&mut harness, "断开连接");
+    assert!(!harness.state().is_connecting() && !harness.state().is_connected());
+    assert!(!is_disabled(&harness, "连接服务器"));
+    assert!(is_disabled(&harness, "断开连接"));
+    assert!(harness.state().history().contains("已取消连接"));
+    run_for(&mut harness, Duration::from_millis(100));
+    assert!(!harness.state().history().contains("连接服务器失败"));
+}
+
+#[test]
+fn partial_line_from_server_shows_after_a_pause() {
+    let runtime = runtime();
+    let mut harness = client_harness(&runtime, Lang::Zh);
+    let (listener, port) = listener();
+    connect_to(&mut harness, port);
+    let mut server_side = accept(&mut harness, &listener);
+    wait_connected(&mut harness);
+    // A character split across two writes, and no line end at all.
+    let bytes = "请输入密码：".as_bytes();
+    server_side.write_all(&bytes[..5]).expect("write");
+    server_side.flush().expect("flush");
+    std::thread::sleep(Duration::from_millis(20));
+    server_side.write_all(&bytes[5..]).expect("write");
+    wait_for_history(&mut harness, "服务器端发送消息为：请输入密码：");
+    assert_eq!(count(&harness, "服务器端发送消息为：请输入密码："), 1);
+}
+
+#[test]
+fn english_client_window_uses_english_words() {
+    let runtime = runtime();
+    let mut harness = client_harness(&runtime, Lang::En);
+    let (listener, port) = listener();
+    assert!(is_disabled(&harness, "Disconnect"));
+    type_into(&mut harness, "Server IP:", "127.0.0.1");
+    type_into(&mut harness, "Port:", &port.to_string());
+    click(&mut harness, "Connect");
+    let mut server_side = accept(&mut harness, &listener);
+    wait_connected(&mut harness);
+    harness.get_by_label("Connected");
+    assert_eq!(count(&harness, "Connected to server"), 1);
+    server_side.write_all(b"welcome\n").expect("write");
+    wait_for_history(&mut harness, "Server says: welcome");
+    type_into(&mut harness, "Message to send", "thanks");
+    click(&mut harness, "Send");
+    read_exactly(&mut server_side, b"thanks");
+    assert_eq!(count(&harness, "Client says: thanks"), 1);
+    drop(server_side);
+    wait_for_history(&mut harness, "Connection closed");
+    harness.get_by_label("Not connected");
+}
+
+#[test]
+fn remembered_settings_fill_the_fields() {
+    let runtime = runtime();
+    let settings = tcptalk_gui::Settings {
+        client_host: "192.0.2.7".into(),
+        client_port: "9001".into(),
+        client_encoding: "GBK".into(),
+        ..Default::default()
+    };
+    let window = ClientWindow::from_settings(runtime.handle().clone(), Lang::Zh, &settings);
+    let mut harness = Harness::builder()
+        .with_size([600.0, 500.0])
+        .with_context_setup(tcptalk_gui::install_fonts)
+        .build_ui_state(|ui, w: &mut ClientWindow| w.show(ui), window);
+    harness.run();
+    assert_eq!(
+        harness.get_by_label("服务器IP：").value().as_deref(),
+        Some("192.0.2.7")
+    );
+    assert_eq!(
+        harness.get_by_label("端口：").value().as_deref(),
+        Some("9001")
+    );
+    let mut saved = tcptalk_gui::Settings::default();
+    type_into(&mut harness, "端口：", "9002");
+    harness.state().save(&mut saved);
+    assert_eq!(saved.client_host, "192.0.2.7");
+    assert_eq!(saved.client_port, "9002");
+    assert_eq!(saved.client_encoding, "GBK/GB18030");
+}

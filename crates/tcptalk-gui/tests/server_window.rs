@@ -1,0 +1,568 @@
+//! The server window (服务器), driven by its labels like a person would, against real clients
+//! on the loopback interface.
+
+mod common;
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::time::Duration;
+
+use common::*;
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use tcptalk_gui::{Lang, ServerWindow};
+
+/// Types a free port and clicks 启动服务器; returns the port once the history says it listens.
+fn start_listening(harness: &mut Harness<'_, ServerWindow>) -> u16 {
+    let port = free_port();
+    type_into(harness, "端口：", &port.to_string());
+    click(harness, "启动服务器");
+    wait_for(harness, "the server to listen", |h| {
+        h.state().local_addr().is_some()
+    });
+    port
+}
+
+fn wait_for_history(harness: &mut Harness<'_, ServerWindow>, text: &str) {
+    wait_for(harness, &format!("history line {text:?}"), |h| {
+        h.state().history().contains(text)
+    });
+}
+
+fn wait_for_clients(harness: &mut Harness<'_, ServerWindow>, count: usize) {
+    wait_for(harness, &format!("{count} clients"), |h| {
+        h.state().client_count() == count
+    });
+}
+
+#[test]
+fn listening_shows_the_real_port_and_disables_start() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    assert!(!is_disabled(&harness, "启动服务器"));
+    assert!(is_disabled(&harness, "停止服务器"));
+    harness.get_by_label("未连接");
+
+    let port = start_listening(&mut harness);
+    assert_eq!(harness.state().local_addr().map(|a| a.port()), Some(port));
+    wait_for_history(&mut harness, &format!("正在监听端口 {port}"));
+    assert!(is_disabled(&harness, "启动服务器"));
+    assert!(!is_disabled(&harness, "停止服务器"));
+    // The history is real text on screen, not only in the model.
+    harness.get_by_label_contains("正在监听端口");
+}
+
+#[test]
+fn port_zero_listens_on_a_port_chosen_by_the_system() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    type_into(&mut harness, "端口：", "0");
+    click(&mut harness, "启动服务器");
+    wait_for(&mut harness, "listening", |h| {
+        h.state().local_addr().is_some()
+    });
+    let port = harness.state().local_addr().map(|a| a.port()).unwrap_or(0);
+    assert_ne!(port, 0);
+    assert!(
+        harness
+            .state()
+            .history()
+            .contains(&format!("正在监听端口 {port}"))
+    );
+}
+
+#[test]
+fn client_messages_appear_in_history_with_their_sender() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let mut client = connect_std(port);
+    let me = client.local_addr().expect("address").to_string();
+    wait_for_clients(&mut harness, 1);
+    harness.get_by_label("已连接");
+
+    client
+        .write_all("你好，服务器\n".as_bytes())
+        .expect("write");
+    wait_for_history(
+        &mut harness,
+        &format!("[{me}] 客户端发送消息为：你好，服务器"),
+    );
+
+    // One message split across two writes, in the middle of a character.
+    let split = "分两次发送的消息\n".as_bytes();
+    client.write_all(&split[..4]).expect("write");
+    client.flush().expect("flush");
+    run_for(&mut harness, Duration::from_millis(30));
+    client.write_all(&split[4..]).expect("write");
+    wait_for_history(&mut harness, "客户端发送消息为：分两次发送的消息");
+    harness.get_by_label_contains("分两次发送的消息");
+}
+
+#[test]
+fn text_without_line_end_shows_after_a_pause_once() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let mut client = connect_std(port);
+    wait_for_clients(&mut harness, 1);
+
+    client.write_all("login: ".as_bytes()).expect("write");
+    wait_for_history(&mut harness, "客户端发送消息为：login: ");
+    client.write_all("root\n".as_bytes()).expect("write");
+    wait_for_history(&mut harness, "客户端发送消息为：root");
+    run_for(&mut harness, Duration::from_millis(250));
+    let history = harness.state().history();
+    let prompts = history.entries().filter(|e| e.contains("login:")).count();
+    assert_eq!(prompts, 1, "the partial line must appear exactly once");
+    assert!(
+        !history.contains("login: root"),
+        "no text may be shown twice"
+    );
+}
+
+#[test]
+fn partial_line_is_shown_when_the_client_leaves() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let mut client = connect_std(port);
+    wait_for_clients(&mut harness, 1);
+    client.write_all("再见".as_bytes()).expect("write");
+    drop(client);
+    wait_for_history(&mut harness, "客户端发送消息为：再见");
+    wait_for_history(&mut harness, "客户端已断开");
+    harness.get_by_label("未连接");
+}
+
+#[test]
+fn peer_text_is_shown_literally_and_nothing_after_nul_is_lost() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let mut client = connect_std(port);
+    wait_for_clients(&mut harness, 1);
+    client
+        .write_all(b"<h1>big</h1> \x1b[31mred\x00after nul\n")
+        .expect("write");
+    wait_for_history(&mut harness, "after nul");
+    let history = harness.state().history();
+    assert!(history.contains("<h1>big</h1>"));
+    assert!(history.contains("\\0after nul"));
+    assert!(!history.contains('\u{1b}'.to_string().as_str()));
+}
+
+#[test]
+fn send_reaches_the_client_and_the_history() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let mut client = connect_std(port);
+    let me = client.local_addr().expect("address").to_string();
+    wait_for_clients(&mut harness, 1);
+
+    type_into(&mut harness, "发送的信息", "收到，客户端。第二条消息");
+    click(&mut harness, "发送信息");
+    read_exactly(&mut client, "收到，客户端。第二条消息".as_bytes());
+    wait_for_history(
+        &mut harness,
+        &format!("[{me}] 服务器端发送消息为：收到，客户端。第二条消息"),
+    );
+    // The input is emptied and keeps the focus for the next message.
+    let input = harness.get_by_label("发送的信息");
+    assert_eq!(input.value().as_deref(), Some(""));
+    assert!(input.is_focused());
+}
+
+#[test]
+fn enter_sends_and_shift_enter_starts_a_new_line() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let mut client = connect_std(port);
+    wait_for_clients(&mut harness, 1);
+
+    type_into(&mut harness, "发送的信息", "line1 多行");
+    harness.key_press_modifiers(Modifiers::SHIFT, Key::Enter);
+    harness.run();
+    harness.get_by_label("发送的信息").type_text("line2 第二行");
+    harness.run();
+    harness.key_press(Key::Enter);
+    harness.run();
+    read_exactly(&mut client, "line1 多行\nline2 第二行".as_bytes());
+    let history = harness.state().history();
+    let sent: Vec<&str> = history
+        .entries()
+        .filter(|e| e.contains("服务器端发送消息为"))
+        .collect();
+    assert_eq!(sent.len(), 1, "a multi-line message is one entry: {sent:?}");
+    assert!(sent[0].ends_with("服务器端发送消息为：line1 多行\nline2 第二行"));
+    assert!(harness.get_by_label("发送的信息").is_focused());
+}
+
+#[test]
+fn empty_message_sends_nothing() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let mut client = connect_std(port);
+    wait_for_clients(&mut harness, 1);
+    let before = harness.state().history().len();
+    click(&mut harness, "发送信息");
+    assert_nothing_arrives(&mut client);
+    assert_eq!(harness.state().history().len(), before);
+}
+
+#[test]
+fn send_with_no_client_is_explained() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    start_listening(&mut harness);
+    assert!(is_disabled(&harness, "发送信息"));
+    type_into(&mut harness, "发送的信息", "有人吗");
+    harness.key_press(Key::Enter);
+    harness.run();
+    assert!(
+        harness
+            .state()
+            .history()
+            .contains("没有已连接的客户端，消息没有发送")
+    );
+    // The message is kept for when someone connects.
+    assert_eq!(
+        harness.get_by_label("发送的信息").value().as_deref(),
+        Some("有人吗")
+    );
+}
+
+#[test]
+fn send_to_one_client_or_to_all() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let mut first = connect_std(port);
+    wait_for_clients(&mut harness, 1);
+    let mut second = connect_std(port);
+    wait_for_clients(&mut harness, 2);
+    let mut third = connect_std(port);
+    wait_for_clients(&mut harness, 3);
+    let second_name = second.local_addr().expect("address").to_string();
+
+    // To the second client only.
+    click(&mut harness, "发送给：");
+    click(&mut harness, &second_name);
+    type_into(&mut harness, "发送的信息", "只给你");
+    click(&mut harness, "发送信息");
+    read_exactly(&mut second, "只给你".as_bytes());
+    assert_nothing_arrives(&mut first);
+    assert_nothing_arrives(&mut third);
+    assert!(
+        harness
+            .state()
+            .history()
+            .contains(&format!("[{second_name}] 服务器端发送消息为：只给你"))
+    );
+
+    // Back to everyone.
+    click(&mut harness, "发送给：");
+    click(&mut harness, "全部客户端");
+    type_into(&mut harness, "发送的信息", "大家好");
+    click(&mut harness, "发送信息");
+    for client in [&mut first, &mut second, &mut third] {
+        read_exactly(client, "大家好".as_bytes());
+    }
+    assert!(
+        harness
+            .state()
+            .history()
+            .contains("[全部 3 个客户端] 服务器端发送消息为：大家好")
+    );
+}
+
+#[test]
+fn a_chosen_client_can_be_disconnected() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let mut first = connect_std(port);
+    wait_for_clients(&mut harness, 1);
+    let mut second = connect_std(port);
+    wait_for_clients(&mut harness, 2);
+    let first_name = first.local_addr().expect("address").to_string();
+
+    click(&mut harness, "发送给：");
+    click(&mut harness, &first_name);
+    click(&mut harness, "断开此客户端");
+    wait_for_eof(&mut first);
+    wait_for_clients(&mut harness, 1);
+    wait_for_history(&mut harness, &format!("客户端已断开：{first_name}"));
+    // The other client is still there and the status still shows a connection.
+    harness.get_by_label("已连接");
+    assert_nothing_arrives(&mut second);
+}
+
+#[test]
+fn listen_on_a_port_in_use_explains_and_keeps_the_button() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let taken = TcpListener::bind("0.0.0.0:0").expect("bind");
+    let port = taken.local_addr().expect("address").port();
+    type_into(&mut harness, "端口：", &port.to_string());
+    click(&mut harness, "启动服务器");
+    wait_for(&mut harness, "the failure", |h| {
+        h.state().history().contains("已被占用")
+    });
+    assert!(!is_disabled(&harness, "启动服务器"));
+    assert!(harness.state().local_addr().is_none());
+
+    // Once the port is free, the same button works.
+    drop(taken);
+    click(&mut harness, "启动服务器");
+    wait_for(&mut harness, "listening", |h| {
+        h.state().local_addr().is_some()
+    });
+}
+
+#[test]
+fn invalid_ports_are_explained_and_nothing_starts() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    for (input, expected) in [
+        ("abc", "不是端口号"),
+        ("70000", "太大"),
+        ("", "没有填写端口"),
+        ("-1", "不是端口号"),
+    ] {
+        type_into(&mut harness, "端口：", input);
+        click(&mut harness, "启动服务器");
+        run_for(&mut harness, Duration::from_millis(50));
+        assert!(
+            harness.state().history().contains(expected),
+            "port {input:?} should be explained with {expected:?}"
+        );
+        assert!(harness.state().local_addr().is_none());
+        assert!(!is_disabled(&harness, "启动服务器"));
+    }
+}
+
+#[test]
+fn stop_server_frees_the_port_for_a_new_start() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let mut client = connect_std(port);
+    wait_for_clients(&mut harness, 1);
+
+    click(&mut harness, "停止服务器");
+    wait_for_history(&mut harness, "服务器已停止");
+    wait_for_eof(&mut client);
+    assert_eq!(harness.state().client_count(), 0);
+    assert!(!is_disabled(&harness, "启动服务器"));
+    harness.get_by_label("未连接");
+
+    click(&mut harness, "启动服务器");
+    wait_for(&mut harness, "listening again", |h| {
+        h.state().local_addr().is_some()
+    });
+    assert_eq!(harness.state().local_addr().map(|a| a.port()), Some(port));
+}
+
+#[test]
+fn gbk_encoding_decodes_received_bytes_and_encodes_sent_text() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    click(&mut harness, "编码：");
+    click(&mut harness, "GBK");
+    let mut client = connect_std(port);
+    wait_for_clients(&mut harness, 1);
+    // 你好 in GBK.
+    client
+        .write_all(&[0xC4, 0xE3, 0xBA, 0xC3, b'\n'])
+        .expect("write");
+    wait_for_history(&mut harness, "客户端发送消息为：你好");
+    type_into(&mut harness, "发送的信息", "中文");
+    click(&mut harness, "发送信息");
+    read_exactly(&mut client, &[0xD6, 0xD0, 0xCE, 0xC4]);
+}
+
+#[test]
+fn english_server_window_uses_english_words() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::En);
+    harness.get_by_label("Not connected");
+    let port = free_port();
+    type_into(&mut harness, "Port:", &port.to_string());
+    click(&mut harness, "Start server");
+    wait_for(&mut harness, "listening", |h| {
+        h.state().local_addr().is_some()
+    });
+    assert!(
+        harness
+            .state()
+            .history()
+            .contains(&format!("listening on port {port}"))
+    );
+    let mut client = connect_std(port);
+    let me = client.local_addr().expect("address").to_string();
+    wait_for_clients(&mut harness, 1);
+    harness.get_by_label("Connected");
+    client.write_all(b"hi\n").expect("write");
+    wait_for(&mut harness, "the message", |h| {
+        h.state()
+            .history()
+            .contains(&format!("[{me}] Client says: hi"))
+    });
+    type_into(&mut harness, "Message to send", "hello from server");
+    click(&mut harness, "Send");
+    read_exactly(&mut client, b"hello from server");
+    assert!(
+        harness
+            .state()
+            .history()
+            .contains("Server says: hello from server")
+    );
+}
+
+#[test]
+fn language_can_be_switched_in_the_window() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    click(&mut harness, "语言：");
+    click(&mut harness, "English");
+    harness.run();
+    harness.get_by_label("Start server");
+    assert_eq!(harness.state().lang(), Lang::En);
+}
+
+#[test]
+fn client_list_shows_byte_counts_and_picks_the_target() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let mut first = connect_std(port);
+    wait_for_clients(&mut harness, 1);
+    let mut second = connect_std(port);
+    wait_for_clients(&mut harness, 2);
+    let first_name = first.local_addr().expect("address").to_string();
+    first.write_all(b"12345\n").expect("write");
+    wait_for_history(&mut harness, "客户端发送消息为：12345");
+
+    click(&mut harness, "已连接的客户端（2）");
+    harness.get_by_label("收到（字节）");
+    assert!(
+        harness.query_by_label("6").is_some(),
+        "6 bytes came from the first client"
+    );
+    click(&mut harness, &first_name);
+    harness.key_press(Key::Escape);
+    settle(&mut harness);
+
+    type_into(&mut harness, "发送的信息", "picked");
+    click(&mut harness, "发送信息");
+    read_exactly(&mut first, b"picked");
+    assert_nothing_arrives(&mut second);
+}
+
+#[test]
+fn log_file_gets_every_history_entry() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let path = std::env::temp_dir().join(format!("tcptalk-gui-log-{}.txt", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let log = tcptalk_gui::SharedLog::open(&path).expect("open the log");
+    harness.state_mut().set_log(Some(log));
+    let port = start_listening(&mut harness);
+    let mut client = connect_std(port);
+    wait_for_clients(&mut harness, 1);
+    client
+        .write_all("日志里的消息\n".as_bytes())
+        .expect("write");
+    wait_for_history(&mut harness, "客户端发送消息为：日志里的消息");
+    type_into(&mut harness, "发送的信息", "第一行\n第二行");
+    click(&mut harness, "发送信息");
+    read_exactly(&mut client, "第一行\n第二行".as_bytes());
+
+    let text = std::fs::read_to_string(&path).expect("read the log");
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(
+        text.lines().count(),
+        harness.state().history().len(),
+        "{text}"
+    );
+    assert!(text.contains(&format!("正在监听端口 {port}")), "{text}");
+    assert!(text.contains("客户端发送消息为：日志里的消息"), "{text}");
+    assert!(
+        text.contains("服务器端发送消息为：第一行\\n第二行"),
+        "{text}"
+    );
+}
+
+/// The slowest of `frames` frames, run while the engine keeps delivering events.
+fn slowest_frame(
+    harness: &mut Harness<'_, ServerWindow>,
+    until: impl Fn(&ServerWindow) -> bool,
+) -> Duration {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut slowest = Duration::ZERO;
+    while !until(harness.state()) {
+        assert!(std::time::Instant::now() < deadline, "timed out");
+        let started = std::time::Instant::now();
+        harness.step();
+        slowest = slowest.max(started.elapsed());
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    slowest
+}
+
+#[test]
+fn many_clients_keep_the_window_responsive() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let clients: Vec<_> = (0..300).map(|_| connect_std(port)).collect();
+    let slowest = slowest_frame(&mut harness, |w| w.client_count() == clients.len());
+    assert!(
+        slowest < Duration::from_millis(500),
+        "a frame took {slowest:?}"
+    );
+    harness.get_by_label("已连接的客户端（300）");
+    click(&mut harness, "已连接的客户端（300）");
+    let started = std::time::Instant::now();
+    harness.step();
+    assert!(started.elapsed() < Duration::from_millis(500));
+}
+
+#[test]
+fn a_flood_of_lines_is_shown_whole_without_long_frames() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let mut client = connect_std(port);
+    wait_for_clients(&mut harness, 1);
+    let lines = 20_000;
+    let writer = std::thread::spawn(move || {
+        let mut data = Vec::new();
+        for i in 0..lines {
+            data.extend_from_slice(
+                format!("flood line {i:06} 洪水测试 abcdefghijklmnopqrstuvwxyz\n").as_bytes(),
+            );
+        }
+        client.write_all(&data).expect("write the flood");
+        client
+    });
+    let slowest = slowest_frame(&mut harness, |w| w.history().contains("flood line 019999"));
+    let _client = writer.join().expect("writer thread");
+    assert!(
+        slowest < Duration::from_millis(1000),
+        "a frame took {slowest:?}"
+    );
+    let received = harness
+        .state()
+        .history()
+        .entries()
+        .filter(|e| e.contains("客户端发送消息为：flood line"))
+        .count();
+    assert_eq!(received, lines);
+}
