@@ -6,9 +6,15 @@
 //! and calls this library; `scripts/bench-*.sh` run it with the sizes the figures in
 //! `BENCHMARKS.md` come from, and the tests run it at smoke size so it does not rot.
 //!
+//! The GUI is measured in-process instead (`gui-flood`, module [`gui_flood`] with the default
+//! `gui` feature): tcptalk's server window runs headless on a bare `egui::Context` while a
+//! client thread floods it.
+//!
 //! Loopback only: every socket here connects to or listens on 127.0.0.1.
 
 pub mod fanout;
 pub mod genfile;
+#[cfg(feature = "gui")]
+pub mod gui_flood;
 pub mod procfs;
 pub mod server;

@@ -162,7 +162,7 @@ impl eframe::App for TcptalkApp {
         eframe::set_value(storage, eframe::APP_KEY, &self.settings);
     }
 
-    fn on_exit(&mut self) {
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         if let Some(server) = &mut self.server {
             server.shutdown();
         }
@@ -170,6 +170,14 @@ impl eframe::App for TcptalkApp {
             client.shutdown();
         }
     }
+}
+
+/// Fonts (with CJK), the light theme and the tutorial's framed look: what the windows expect of
+/// their context. Benchmarks that drive a window without eframe call it too.
+pub fn setup_context(ctx: &egui::Context) {
+    install_fonts(ctx);
+    ctx.set_theme(egui::Theme::Light);
+    ctx.style_mut_of(egui::Theme::Light, crate::widgets::tutorial_style);
 }
 
 pub fn run(launch: Launch) -> Result<(), GuiError> {
@@ -200,10 +208,7 @@ pub fn run(launch: Launch) -> Result<(), GuiError> {
         "tcptalk",
         options,
         Box::new(move |cc| {
-            install_fonts(&cc.egui_ctx);
-            cc.egui_ctx.set_theme(egui::Theme::Light);
-            cc.egui_ctx
-                .style_mut_of(egui::Theme::Light, crate::widgets::tutorial_style);
+            setup_context(&cc.egui_ctx);
             let settings: Settings = cc
                 .storage
                 .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
@@ -217,6 +222,6 @@ pub fn run(launch: Launch) -> Result<(), GuiError> {
                 .send_viewport_cmd(ViewportCommand::Title(app.title(lang).into()));
             Ok(Box::new(app))
         }),
-    )?;
-    Ok(())
+    )
+    .map_err(|err| GuiError::Window(err.to_string()))
 }

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use egui::{Align, Layout, Ui, Vec2, ViewportId};
+use tcptalk_core::history::{HistoryLimits, PeerRef};
 use tcptalk_core::{LineAssembler, parse_host, parse_port};
 use tcptalk_net::EventReceiver;
 use tcptalk_net::{
@@ -17,7 +18,7 @@ use tcptalk_net::{
 };
 use tokio::runtime::Handle;
 
-use crate::history::History;
+use crate::history::{History, Side};
 use crate::pane::Pane;
 use crate::record::SharedLog;
 use crate::settings::{DEFAULT_HOST, DEFAULT_PORT, Settings, parse_encoding};
@@ -32,6 +33,8 @@ struct Session {
     phase: Phase,
     /// `host:port` as typed, for history lines and the log.
     target: String,
+    /// The same, registered in the history.
+    peer: PeerRef,
     lines: LineAssembler,
 }
 
@@ -56,6 +59,10 @@ pub struct ClientWindow {
     connect_on_start: bool,
     started: bool,
     viewport: ViewportId,
+    /// The rest of a received chunk the last frame had no time for: (retiring session index or
+    /// `None` for the current one, bytes). Handled before any later event.
+    carry: Option<(Option<usize>, Bytes)>,
+    scratch: Vec<String>,
 }
 
 impl ClientWindow {
@@ -75,7 +82,12 @@ impl ClientWindow {
         };
         ClientWindow {
             runtime,
-            pane: Pane::new("client", lang, parse_encoding(&settings.client_encoding)),
+            pane: Pane::new(
+                Side::Client,
+                lang,
+                parse_encoding(&settings.client_encoding),
+                settings.history_limits(),
+            ),
             host_text: or_default(&settings.client_host, DEFAULT_HOST),
             port_text: or_default(&settings.client_port, DEFAULT_PORT),
             session: None,
@@ -83,7 +95,43 @@ impl ClientWindow {
             connect_on_start: false,
             started: false,
             viewport: ViewportId::ROOT,
+            carry: None,
+            scratch: Vec::new(),
         }
+    }
+
+    /// How many bytes of history stay in memory; what falls out goes to the spool (and the
+    /// log), and 保存历史 still writes it.
+    pub fn set_history_limit(&mut self, max_bytes: usize) {
+        self.pane
+            .history_mut()
+            .set_limits(HistoryLimits { max_bytes });
+    }
+
+    /// Shows display row `row` of the history at the top in the next frame. For benchmarks
+    /// and tests.
+    pub fn scroll_history_to_row(&mut self, row: usize) {
+        self.pane.scroll_to_row = Some(row);
+    }
+
+    /// Replaces the text in 发送的信息, as if typed.
+    pub fn set_message(&mut self, text: &str) {
+        self.pane.message = text.to_string();
+    }
+
+    /// The text in 发送的信息 (kept when a send was refused).
+    pub fn message(&self) -> &str {
+        &self.pane.message
+    }
+
+    /// The problem shown in red in the status bar, if any.
+    pub fn notice(&self) -> Option<&str> {
+        self.pane.notice.as_deref()
+    }
+
+    /// Sets where 保存历史 writes (the 保存到： field).
+    pub fn set_save_path(&mut self, path: &str) {
+        self.pane.save_path = path.to_string();
     }
 
     pub fn set_host(&mut self, host: &str) {
@@ -118,7 +166,7 @@ impl ClientWindow {
     }
 
     pub fn history(&self) -> &History {
-        &self.pane.recorder.history
+        self.pane.history()
     }
 
     pub fn is_connected(&self) -> bool {
@@ -163,6 +211,7 @@ impl ClientWindow {
                 self.connect(ui.ctx());
             }
         }
+        self.pane.begin_frame();
         self.handle_events(ui.ctx());
         self.flush_idle_line(ui.ctx());
 
@@ -170,11 +219,23 @@ impl ClientWindow {
         let connected = self.is_connected();
         let connecting = self.is_connecting();
         let target = self.session.as_ref().map(|s| s.target.clone());
+        let queued = match &self.session {
+            Some(Session {
+                phase: Phase::Connected(conn),
+                ..
+            }) => conn.queued_bytes(),
+            _ => 0,
+        };
         egui::Panel::bottom(self.pane.id("status")).show(ui, |ui| {
             self.pane.status_bar(ui, connected, |ui| {
                 if connecting && let Some(target) = &target {
                     ui.spinner();
                     ui.label(lang.connecting(target));
+                }
+                if queued > 0 {
+                    ui.label(
+                        egui::RichText::new(lang.queued(queued)).color(crate::widgets::ERROR_TEXT),
+                    );
                 }
             });
         });
@@ -198,6 +259,7 @@ impl ClientWindow {
         if let Some(session) = &mut self.session {
             session.lines.set_encoding(self.pane.encoding);
         }
+        self.pane.end_frame();
     }
 
     /// 服务器IP：[127.0.0.1][连接服务器]
@@ -282,6 +344,7 @@ impl ClientWindow {
         self.pane.notice = None;
         let (sender, events) = engine::channel(ctx, self.viewport);
         let target = host.with_port(port);
+        let peer = self.pane.history_mut().add_peer(&target);
         let handle = spawn_client(
             &self.runtime,
             ClientConfig::new(host.as_lookup_str(), port),
@@ -292,6 +355,7 @@ impl ClientWindow {
             events,
             phase: Phase::Connecting,
             target,
+            peer,
             lines: LineAssembler::new(self.pane.encoding, engine::MAX_LINE_CHARS),
         });
     }
@@ -303,10 +367,15 @@ impl ClientWindow {
             return;
         };
         session.handle.cancel();
+        // Bytes of this session still waiting from the last frame now belong to it as a
+        // retiring session.
+        if let Some((index @ None, _)) = &mut self.carry {
+            *index = Some(self.retiring.len());
+        }
         let texts = self.pane.lang.texts();
         match session.phase {
-            Phase::Connected(_) => self.pane.info(texts.connection_closed.to_string()),
-            Phase::Connecting => self.pane.info(texts.connect_cancelled.to_string()),
+            Phase::Connected(_) => self.pane.info(texts.connection_closed),
+            Phase::Connecting => self.pane.info(texts.connect_cancelled),
         }
         self.retiring.push(session);
     }
@@ -321,6 +390,7 @@ impl ClientWindow {
         let Some(Session {
             phase: Phase::Connected(conn),
             target,
+            peer,
             ..
         }) = &self.session
         else {
@@ -330,9 +400,9 @@ impl ClientWindow {
         let data = Bytes::from(self.pane.encoding.encode(&self.pane.message));
         match conn.try_send(data) {
             Ok(()) => {
-                let target = target.clone();
+                let peer = *peer;
                 let message = std::mem::take(&mut self.pane.message);
-                self.pane.record_sent(&target, texts.client_says, &message);
+                self.pane.record_sent(peer, &message);
                 self.pane.notice = None;
                 self.pane.message_sent();
             }
@@ -346,19 +416,24 @@ impl ClientWindow {
     /// Handles the engine's events, a bounded amount per frame.
     fn handle_events(&mut self, ctx: &egui::Context) {
         let mut budget = engine::Budget::start();
+        // A due eviction happens here, counted in this frame's budget.
+        self.pane.history_mut().make_room();
+        if let Some((index, data)) = self.carry.take() {
+            self.on_received(index, data, &budget);
+        }
         // The sessions the user ended first: their events happened before the current ones.
         let mut index = 0;
         while index < self.retiring.len() {
             let mut done = false;
             loop {
-                if budget.spent() {
+                if budget.spent() || self.carry.is_some() {
                     ctx.request_repaint();
                     return;
                 }
                 let Ok(event) = self.retiring[index].events.try_recv() else {
                     break;
                 };
-                done |= self.on_retiring_event(index, event);
+                done |= self.on_retiring_event(index, event, &budget);
             }
             if done {
                 let mut session = self.retiring.remove(index);
@@ -368,7 +443,7 @@ impl ClientWindow {
             }
         }
         loop {
-            if budget.spent() {
+            if budget.spent() || self.carry.is_some() {
                 ctx.request_repaint();
                 return;
             }
@@ -376,6 +451,7 @@ impl ClientWindow {
                 return;
             };
             match session.events.try_recv() {
+                Ok(Event::Received { data, .. }) => self.on_received(None, data, &budget),
                 Ok(event) => self.on_event(event),
                 Err(_) => return,
             }
@@ -383,14 +459,10 @@ impl ClientWindow {
     }
 
     /// An event of a session the user ended. Returns true when it was its last.
-    fn on_retiring_event(&mut self, index: usize, event: Event) -> bool {
+    fn on_retiring_event(&mut self, index: usize, event: Event, budget: &engine::Budget) -> bool {
         match event {
             Event::Received { data, .. } => {
-                let session = &mut self.retiring[index];
-                let mut lines = Vec::new();
-                session.lines.push(&data, Instant::now(), &mut lines);
-                let target = session.target.clone();
-                self.record_lines(&target, lines);
+                self.on_received(Some(index), data, budget);
                 false
             }
             Event::Closed { .. } | Event::ConnectFailed { .. } => true,
@@ -398,12 +470,41 @@ impl ClientWindow {
         }
     }
 
+    /// Turns received bytes of the current session (`None`) or a retiring one into history
+    /// lines, in pieces; what the frame has no time for is kept for the next one.
+    fn on_received(&mut self, index: Option<usize>, mut data: Bytes, budget: &engine::Budget) {
+        let session = match index {
+            None => self.session.as_mut(),
+            Some(i) => self.retiring.get_mut(i),
+        };
+        let Some(session) = session else {
+            return;
+        };
+        let mut lines = std::mem::take(&mut self.scratch);
+        let now = Instant::now();
+        loop {
+            let piece = data.split_to(engine::PIECE.min(data.len()));
+            session.lines.push(&piece, now, &mut lines);
+            for line in lines.drain(..) {
+                self.pane.record_received(session.peer, &line);
+            }
+            if data.is_empty() {
+                break;
+            }
+            if budget.over() {
+                self.carry = Some((index, data));
+                break;
+            }
+        }
+        self.scratch = lines;
+    }
+
     fn on_event(&mut self, event: Event) {
         let lang = self.pane.lang;
         let texts = lang.texts();
         match event {
             Event::Connecting { target } => {
-                self.pane.info(lang.connecting(&target));
+                self.pane.info(&lang.connecting(&target));
             }
             Event::ConnectFailed { error } => {
                 self.session = None;
@@ -417,43 +518,29 @@ impl ClientWindow {
                     session.phase = Phase::Connected(conn);
                 }
                 self.pane.notice = None;
-                self.pane.info(texts.connected_to_server.to_string());
+                self.pane.info(texts.connected_to_server);
             }
             Event::Received { data, .. } => {
-                let Some(session) = &mut self.session else {
-                    return;
-                };
-                let mut lines = Vec::new();
-                session.lines.push(&data, Instant::now(), &mut lines);
-                let target = session.target.clone();
-                self.record_lines(&target, lines);
+                self.on_received(None, data, &engine::Budget::unlimited());
             }
             Event::Closed { reason, .. } => {
                 if let Some(mut session) = self.session.take() {
                     self.finish_lines(&mut session);
                 }
-                self.pane.info(texts.connection_closed.to_string());
+                self.pane.info(texts.connection_closed);
                 if !matches!(reason, CloseReason::ClosedByPeer | CloseReason::ClosedByUs) {
-                    self.pane.info(lang.close_detail(&reason));
+                    self.pane.info(&lang.close_detail(&reason));
                 }
             }
-            Event::Warning { error } => self.pane.info(lang.warning(&error)),
+            Event::Warning { error } => self.pane.info(&lang.warning(&error)),
             _ => {}
-        }
-    }
-
-    fn record_lines(&mut self, target: &str, lines: Vec<String>) {
-        let prefix = self.pane.lang.texts().server_says;
-        for line in lines {
-            self.pane.record_received(target, prefix, &line);
         }
     }
 
     /// Shows what the server sent after its last line end, when the connection ends.
     fn finish_lines(&mut self, session: &mut Session) {
         if let Some(line) = session.lines.finish() {
-            let target = session.target.clone();
-            self.record_lines(&target, vec![line]);
+            self.pane.record_received(session.peer, &line);
         }
     }
 
@@ -468,12 +555,12 @@ impl ClientWindow {
                 continue;
             }
             match session.lines.take_idle(now, engine::IDLE_FLUSH) {
-                Some(line) => ready.push((session.target.clone(), line)),
+                Some(line) => ready.push((session.peer, line)),
                 None => waiting = true,
             }
         }
-        for (target, line) in ready {
-            self.record_lines(&target, vec![line]);
+        for (peer, line) in ready {
+            self.pane.record_received(peer, &line);
         }
         if waiting {
             ctx.request_repaint_after(engine::IDLE_FLUSH);

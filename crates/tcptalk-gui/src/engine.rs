@@ -11,8 +11,16 @@ use tcptalk_net::{EventSender, event_channel};
 const EVENT_CAPACITY: usize = 1024;
 /// At most this many events are handled in one frame...
 const MAX_EVENTS_PER_FRAME: usize = 4096;
-/// ...and for at most this long; the rest waits for the next frame, which is requested at once.
-const MAX_TIME_PER_FRAME: Duration = Duration::from_millis(8);
+/// ...and for at most about this long; the rest waits for the next frame, which is requested at
+/// once. With layout and a due eviction (`History::make_room`) a frame under a flood then costs
+/// 2–4 ms of CPU (BENCHMARKS.md, "The GUI: flood into the window"); a million lines still take
+/// under a second when frames follow each other without waiting, about 6 s at 60 frames a
+/// second.
+const MAX_TIME_PER_FRAME: Duration = Duration::from_micros(1500);
+/// Received bytes are turned into lines in pieces of this size (about 0.1 ms of work), with the
+/// time checked between pieces, so one large read (up to 256 KiB) cannot push a frame far past
+/// its budget.
+pub const PIECE: usize = 8 * 1024;
 /// A partial line (no line end yet) is shown once its peer has been quiet this long.
 pub const IDLE_FLUSH: Duration = Duration::from_millis(100);
 /// Longest line the assembler keeps before it shows it in pieces.
@@ -35,14 +43,23 @@ pub fn channel(ctx: &Context, viewport: ViewportId) -> (EventSender, EventReceiv
 /// Counts the work done in one frame.
 #[derive(Debug)]
 pub struct Budget {
-    started: Instant,
+    /// `None` for [`Budget::unlimited`].
+    started: Option<Instant>,
     events: usize,
 }
 
 impl Budget {
     pub fn start() -> Self {
         Budget {
-            started: Instant::now(),
+            started: Some(Instant::now()),
+            events: 0,
+        }
+    }
+
+    /// A budget that is never spent, for work that must be done at once.
+    pub fn unlimited() -> Self {
+        Budget {
+            started: None,
             events: 0,
         }
     }
@@ -50,6 +67,12 @@ impl Budget {
     /// Counts one more event; true when the frame has done enough.
     pub fn spent(&mut self) -> bool {
         self.events += 1;
-        self.events > MAX_EVENTS_PER_FRAME || self.started.elapsed() > MAX_TIME_PER_FRAME
+        self.started.is_some() && self.events > MAX_EVENTS_PER_FRAME || self.over()
+    }
+
+    /// True when the frame's time is up.
+    pub fn over(&self) -> bool {
+        self.started
+            .is_some_and(|started| started.elapsed() > MAX_TIME_PER_FRAME)
     }
 }

@@ -55,8 +55,11 @@ pub struct Texts {
     pub send_disabled_client: &'static str,
     pub send_disabled_server: &'static str,
     pub hint_message: &'static str,
-    pub copied: &'static str,
     pub log_failed: &'static str,
+    pub save_history: &'static str,
+    pub save_to: &'static str,
+    pub hint_save_path: &'static str,
+    pub col_queued: &'static str,
 }
 
 const ZH: Texts = Texts {
@@ -97,8 +100,11 @@ const ZH: Texts = Texts {
     send_disabled_client: "先连接服务器才能发送",
     send_disabled_server: "有客户端连接后才能发送",
     hint_message: "回车发送，Shift+回车换行",
-    copied: "历史信息已复制到剪贴板",
     log_failed: "写入日志文件失败，之后不再记录：",
+    save_history: "保存历史",
+    save_to: "保存到：",
+    hint_save_path: "留空则存到当前目录",
+    col_queued: "待发送（字节）",
 };
 
 const EN: Texts = Texts {
@@ -139,8 +145,11 @@ const EN: Texts = Texts {
     send_disabled_client: "Connect to a server first",
     send_disabled_server: "Waiting for a client to connect",
     hint_message: "Enter sends, Shift+Enter starts a new line",
-    copied: "History copied to the clipboard",
     log_failed: "Writing the log file failed; logging stopped: ",
+    save_history: "Save history",
+    save_to: "Save to:",
+    hint_save_path: "empty: current folder",
+    col_queued: "Queued (bytes)",
 };
 
 impl Lang {
@@ -270,11 +279,11 @@ impl Lang {
     pub fn send_failed(self, peer: &str, error: &SendError) -> String {
         match (self, error) {
             (Lang::Zh, SendError::Full { queued }) => format!(
-                "{peer} 接收太慢，已有 {queued} 字节在等待发送，这条消息没有发送，请稍后再试"
+                "{peer} 没有在读取数据：已有 {queued} 字节排队等待发送，这条消息没有发送（一个字节也没有发出），请稍后再试"
             ),
             (Lang::Zh, _) => format!("{peer} 的连接已断开，消息没有发送"),
             (Lang::En, SendError::Full { queued }) => format!(
-                "{peer} is not reading fast enough ({queued} bytes still waiting): this message was not sent, try again later"
+                "{peer} is not reading: {queued} bytes are queued for it, so this message was not sent (not even in part); try again later"
             ),
             (Lang::En, _) => format!("the connection to {peer} is closed: nothing was sent"),
         }
@@ -379,6 +388,76 @@ impl Lang {
         }
     }
 
+    /// 保存历史 worked.
+    pub fn saved(self, lines: u64, path: &std::path::Path) -> String {
+        match self {
+            Lang::Zh => format!("已保存全部 {lines} 行历史到 {}", path.display()),
+            Lang::En => format!("Saved all {lines} lines of history to {}", path.display()),
+        }
+    }
+
+    pub fn save_failed(self, path: &std::path::Path, why: &std::io::Error) -> String {
+        match self {
+            Lang::Zh => format!("保存历史到 {} 失败：{why}", path.display()),
+            Lang::En => format!("Could not save the history to {}: {why}", path.display()),
+        }
+    }
+
+    /// Above the history once old lines have left memory.
+    pub fn not_in_memory(self, rows: u64, bytes: u64, logged: bool) -> String {
+        let size = human_size(bytes);
+        match (self, logged) {
+            (Lang::Zh, false) => {
+                format!("有 {rows} 行（{size}）已不在内存中，“保存历史”会把它们一起写入文件")
+            }
+            (Lang::Zh, true) => format!(
+                "有 {rows} 行（{size}）已不在内存中，它们在日志文件里，“保存历史”也会写入它们"
+            ),
+            (Lang::En, false) => format!(
+                "{rows} lines ({size}) are no longer in memory; Save history writes them too"
+            ),
+            (Lang::En, true) => format!(
+                "{rows} lines ({size}) are no longer in memory; they are in the log, and Save history writes them too"
+            ),
+        }
+    }
+
+    /// The spool could not take some rows: they are only in the log, if there is one.
+    pub fn history_lost(self, rows: u64, bytes: u64, why: &str) -> String {
+        let size = human_size(bytes);
+        match self {
+            Lang::Zh => format!(
+                "有 {rows} 行（{size}）无法写入临时文件，只在日志文件中（如果开了 --log）：{why}"
+            ),
+            Lang::En => format!(
+                "{rows} lines ({size}) could not be written to the spool file and are only in the --log file, if any: {why}"
+            ),
+        }
+    }
+
+    /// 复制全部 copies what is in memory.
+    pub fn copied(self, rows: usize, not_in_memory: u64) -> String {
+        match (self, not_in_memory) {
+            (Lang::Zh, 0) => format!("已复制全部 {rows} 行历史到剪贴板"),
+            (Lang::Zh, older) => format!(
+                "已复制内存中的 {rows} 行历史到剪贴板；更早的 {older} 行不在内存中，请用“保存历史”"
+            ),
+            (Lang::En, 0) => format!("Copied all {rows} lines of history to the clipboard"),
+            (Lang::En, older) => format!(
+                "Copied the {rows} lines in memory to the clipboard; {older} older lines are not in memory, use Save history"
+            ),
+        }
+    }
+
+    /// Bytes waiting to be sent to a peer that is slow to read.
+    pub fn queued(self, bytes: u64) -> String {
+        let size = human_size(bytes);
+        match self {
+            Lang::Zh => format!("待发送 {size}"),
+            Lang::En => format!("{size} queued"),
+        }
+    }
+
     pub fn log_opened(self, path: &std::path::Path) -> String {
         match self {
             Lang::Zh => format!("历史信息同时记录到文件 {}", path.display()),
@@ -387,9 +466,30 @@ impl Lang {
     }
 }
 
+/// `12 bytes`, `3.4 KB`, `56.7 MB` (powers of 1000, as file managers show sizes).
+pub fn human_size(bytes: u64) -> String {
+    let b = bytes as f64;
+    if bytes < 1000 {
+        format!("{bytes} B")
+    } else if bytes < 1_000_000 {
+        format!("{:.1} KB", b / 1e3)
+    } else if bytes < 1_000_000_000 {
+        format!("{:.1} MB", b / 1e6)
+    } else {
+        format!("{:.2} GB", b / 1e9)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_are_short() {
+        assert_eq!(human_size(12), "12 B");
+        assert_eq!(human_size(3_400), "3.4 KB");
+        assert_eq!(human_size(60_000_000), "60.0 MB");
+    }
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| {

@@ -25,12 +25,12 @@ mod widgets;
 
 use std::path::PathBuf;
 
-pub use app::TcptalkApp;
+pub use app::{TcptalkApp, setup_context};
 pub use client::ClientWindow;
 pub use fonts::{
     BUNDLED_CJK_FONT, SystemFont, find_system_cjk_font, install_bundled_font, install_fonts,
 };
-pub use history::{History, Row};
+pub use history::{DISPLAY_CHARS, History, Row, Side};
 pub use i18n::Texts;
 pub use record::{Direction, SharedLog};
 pub use server::ServerWindow;
@@ -84,8 +84,9 @@ pub enum GuiError {
         #[source]
         source: std::io::Error,
     },
+    /// eframe's error can hold a non-`Send` OpenGL error, so only its text is kept.
     #[error("cannot open the windows: {0}")]
-    Window(#[from] eframe::Error),
+    Window(String),
 }
 
 /// Opens the windows `launch` asks for and returns when the user closes them.

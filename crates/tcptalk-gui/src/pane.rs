@@ -1,10 +1,15 @@
 //! What the server and client windows have in common: language, history, the message being
 //! typed, the encoding, and the way 历史信息 / 发送的信息 and the status bar are laid out.
 
+use std::path::PathBuf;
+use std::time::SystemTime;
+
 use egui::{Align, Id, Layout, RichText, Ui, Vec2};
+use tcptalk_core::history::{HistoryLimits, PeerRef};
 use tcptalk_core::{TextEncoding, display_safe};
 
 use crate::Lang;
+use crate::history::{History, Side, default_save_path};
 use crate::record::{Direction, Recorder};
 use crate::widgets::{self, ERROR_TEXT, InputAction};
 
@@ -12,6 +17,8 @@ use crate::widgets::{self, ERROR_TEXT, InputAction};
 const SEND_ROW: f32 = 34.0;
 /// Frame margins and strokes a group box adds around its content, top and bottom together.
 const GROUP_CHROME: f32 = 8.0 * 2.0 + 4.0 * 2.0 + 4.0;
+/// Width of the 保存到： field.
+const SAVE_PATH_WIDTH: f32 = 130.0;
 
 #[derive(Debug)]
 pub(crate) struct Pane {
@@ -21,49 +28,70 @@ pub(crate) struct Pane {
     pub encoding: TextEncoding,
     /// A short problem shown in red in the status bar (e.g. a bad port), cleared on success.
     pub notice: Option<String>,
-    /// "server" or "client": keeps ids of the two windows apart in one process.
-    name: &'static str,
+    /// Where 保存历史 writes; empty means a new file in the current directory.
+    pub save_path: String,
+    /// A scroll position asked for from outside (benchmarks, tests): the history shows this
+    /// display row at the top in the next frame.
+    pub scroll_to_row: Option<usize>,
+    side: Side,
     focus_message: bool,
 }
 
 impl Pane {
-    pub fn new(name: &'static str, lang: Lang, encoding: TextEncoding) -> Self {
+    pub fn new(side: Side, lang: Lang, encoding: TextEncoding, limits: HistoryLimits) -> Self {
         Pane {
             lang,
-            recorder: Recorder::default(),
+            recorder: Recorder::new(History::new(side, lang, limits)),
             message: String::new(),
             encoding,
             notice: None,
-            name,
+            save_path: String::new(),
+            scroll_to_row: None,
+            side,
             focus_message: false,
         }
     }
 
+    /// "server" or "client": keeps ids of the two windows apart in one process.
+    fn side_name(&self) -> &'static str {
+        match self.side {
+            Side::Server => "server",
+            Side::Client => "client",
+        }
+    }
+
     pub fn id(&self, what: &str) -> Id {
-        Id::unique((self.name, what))
+        Id::unique((self.side_name(), what))
+    }
+
+    pub fn history(&self) -> &History {
+        &self.recorder.history
+    }
+
+    pub fn history_mut(&mut self) -> &mut History {
+        &mut self.recorder.history
     }
 
     /// A notice in the history (and the log).
-    pub fn info(&mut self, text: String) {
+    pub fn info(&mut self, text: &str) {
         self.recorder.info(text);
     }
 
     /// A problem: in the history and in red in the status bar.
     pub fn problem(&mut self, text: String) {
-        self.notice = Some(text.clone());
-        self.recorder.info(text);
+        self.recorder.info(&text);
+        self.notice = Some(text);
     }
 
     /// Records a message the user sent, as one entry whatever it contains.
-    pub fn record_sent(&mut self, peer: &str, prefix: &str, message: &str) {
-        let text = format!("{prefix}{}", display_safe(message));
-        self.recorder.record(Direction::Sent, peer, text);
+    pub fn record_sent(&mut self, peer: PeerRef, message: &str) {
+        self.recorder
+            .record(Direction::Sent, peer, &display_safe(message));
     }
 
     /// Records a line that arrived (already display-safe, from the line assembler).
-    pub fn record_received(&mut self, peer: &str, prefix: &str, line: &str) {
-        self.recorder
-            .record(Direction::Received, peer, format!("{prefix}{line}"));
+    pub fn record_received(&mut self, peer: PeerRef, line: &str) {
+        self.recorder.record(Direction::Received, peer, line);
     }
 
     /// After a send: the input is emptied and keeps (or gets back) the focus.
@@ -77,6 +105,44 @@ impl Pane {
         self.focus_message = true;
     }
 
+    /// At the start of a frame: rows are worded in the window's current language.
+    pub fn begin_frame(&mut self) {
+        let lang = self.lang;
+        self.recorder.history.set_lang(lang);
+    }
+
+    /// At the end of a frame: the log gets this frame's entries.
+    pub fn end_frame(&mut self) {
+        self.recorder.flush();
+    }
+
+    /// 保存历史: writes the whole session, also what is no longer in memory, and says where.
+    pub fn save_history(&mut self) {
+        let lang = self.lang;
+        let typed = self.save_path.trim();
+        let path = if typed.is_empty() {
+            default_save_path(self.side, SystemTime::now())
+        } else {
+            let path = PathBuf::from(typed);
+            std::path::absolute(&path).unwrap_or(path)
+        };
+        match self.recorder.history.save_all(&path) {
+            Ok(lines) => {
+                self.notice = None;
+                self.info(&lang.saved(lines, &path));
+            }
+            Err(err) => self.problem(lang.save_failed(&path, &err)),
+        }
+    }
+
+    /// 复制全部: what is in memory, and a word about what is not.
+    fn copy_all(&mut self, ui: &Ui) {
+        let history = &self.recorder.history;
+        ui.ctx().copy_text(history.to_text());
+        let text = self.lang.copied(history.len(), history.evicted().rows);
+        self.info(&text);
+    }
+
     /// Draws 历史信息 and 发送的信息, sharing the height left above the send row.
     pub fn show_boxes(&mut self, ui: &mut Ui) -> InputAction {
         if let Some(err) = self.recorder.take_log_error() {
@@ -86,9 +152,24 @@ impl Pane {
         let texts = self.lang.texts();
         let label_height =
             ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
-        let chrome = 2.0 * (label_height + GROUP_CHROME + ui.spacing().item_spacing.y);
+        let evicted = self.recorder.history.evicted();
+        let spool_error = self.recorder.history.spool_error().map(str::to_string);
+        let banner = (evicted.rows > 0).then(|| {
+            self.lang
+                .not_in_memory(evicted.rows, evicted.bytes, self.recorder.has_log())
+        });
+        let lost = spool_error.map(|why| {
+            self.lang
+                .history_lost(evicted.lost_rows, evicted.lost_bytes, &why)
+        });
+        let banners = usize::from(banner.is_some()) + usize::from(lost.is_some());
+        let chrome = 2.0 * (label_height + GROUP_CHROME + ui.spacing().item_spacing.y)
+            + banners as f32 * label_height;
         let each = ((ui.available_height() - SEND_ROW - chrome) / 2.0).max(40.0);
 
+        let mut save = false;
+        let mut copy = false;
+        let save_path_id = self.id("save-path");
         ui.horizontal(|ui| {
             ui.label(texts.history);
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
@@ -96,15 +177,47 @@ impl Pane {
                 if ui.add(small(texts.clear)).clicked() {
                     self.recorder.history.clear();
                 }
-                if ui.add(small(texts.copy_all)).clicked() {
-                    ui.ctx().copy_text(self.recorder.history.to_text());
+                copy = ui.add(small(texts.copy_all)).clicked();
+                save = ui.add(small(texts.save_history)).clicked();
+                let field = egui::TextEdit::singleline(&mut self.save_path)
+                    .id(save_path_id)
+                    .hint_text(RichText::new(texts.hint_save_path).small())
+                    .font(egui::TextStyle::Small)
+                    .desired_width(SAVE_PATH_WIDTH.min(ui.available_width() / 2.0));
+                let response = ui.add(field);
+                let label = ui.label(RichText::new(texts.save_to).small());
+                let response = response.labelled_by(label.id);
+                if response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter)) {
+                    save = true;
                 }
             });
         });
-        let history_id = format!("{}-history", self.name);
+        if save {
+            self.save_history();
+        }
+        if copy {
+            self.copy_all(ui);
+        }
+        if let Some(banner) = &banner {
+            ui.add(egui::Label::new(RichText::new(banner).small()).truncate())
+                .on_hover_text(banner);
+        }
+        if let Some(lost) = &lost {
+            ui.add(egui::Label::new(RichText::new(lost).small().color(ERROR_TEXT)).truncate())
+                .on_hover_text(lost);
+        }
+        let history_id = format!("{}-history", self.side_name());
+        let scroll_to_row = self.scroll_to_row.take();
         widgets::group_box(ui, |ui| {
             ui.set_width(ui.available_width());
-            widgets::history_view(ui, &history_id, &self.recorder.history, self.lang, each);
+            widgets::history_view(
+                ui,
+                &history_id,
+                &self.recorder.history,
+                self.lang,
+                each,
+                scroll_to_row,
+            );
         });
 
         let label = ui.label(texts.message);
@@ -164,11 +277,11 @@ impl Pane {
             ui.add_space((ui.available_width() - right_width).max(0.0));
             let right = ui.horizontal(|ui| {
                 let mut encoding = self.encoding;
-                let id = format!("{}-encoding", self.name);
+                let id = format!("{}-encoding", self.side_name());
                 widgets::encoding_selector(ui, &id, self.lang, &mut encoding);
                 self.encoding = encoding;
                 let mut lang = self.lang;
-                widgets::language_selector(ui, &format!("{}-lang", self.name), &mut lang);
+                widgets::language_selector(ui, &format!("{}-lang", self.side_name()), &mut lang);
                 self.lang = lang;
             });
             let width = right.response.rect.width();

@@ -6,21 +6,23 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
-use std::time::Instant;
 
 use bytes::Bytes;
 use egui::{Align, Layout, ScrollArea, Ui, Vec2, ViewportId};
+use tcptalk_core::history::{HistoryLimits, PeerRef};
 use tcptalk_core::{LineAssembler, TextEncoding, parse_port};
 use tcptalk_net::EventReceiver;
-use tcptalk_net::{BindAddr, ConnId, Connection, Event, ServerConfig, ServerHandle, spawn_server};
+use tcptalk_net::{BindAddr, ConnId, Connection, ServerConfig, ServerHandle, spawn_server};
 use tokio::runtime::Handle;
 
-use crate::history::History;
+use crate::history::{History, Side};
 use crate::pane::Pane;
 use crate::record::SharedLog;
 use crate::settings::{DEFAULT_PORT, Settings, parse_encoding};
 use crate::widgets::text_width;
 use crate::{Lang, engine};
+
+mod events;
 
 /// A running (or starting, or stopping) server and its events.
 #[derive(Debug)]
@@ -43,6 +45,8 @@ struct Peer {
     conn: Connection,
     /// `ip:port`, as every history line about this client shows it.
     name: String,
+    /// The same, registered in the history once.
+    peer: PeerRef,
     lines: LineAssembler,
 }
 
@@ -67,6 +71,11 @@ pub struct ServerWindow {
     listen_on_start: bool,
     started: bool,
     viewport: ViewportId,
+    /// The rest of a received chunk the last frame had no time for; handled before any later
+    /// event, so order is kept.
+    carry: Option<(ConnId, Bytes)>,
+    /// Reused for the lines of each chunk.
+    scratch: Vec<String>,
 }
 
 impl ServerWindow {
@@ -80,7 +89,7 @@ impl ServerWindow {
         let encoding = parse_encoding(&settings.server_encoding);
         ServerWindow {
             runtime,
-            pane: Pane::new("server", lang, encoding),
+            pane: Pane::new(Side::Server, lang, encoding, settings.history_limits()),
             port_text: if settings.server_port.trim().is_empty() {
                 DEFAULT_PORT.into()
             } else {
@@ -93,7 +102,43 @@ impl ServerWindow {
             listen_on_start: false,
             started: false,
             viewport: ViewportId::ROOT,
+            carry: None,
+            scratch: Vec::new(),
         }
+    }
+
+    /// How many bytes of history stay in memory; what falls out goes to the spool (and the
+    /// log), and 保存历史 still writes it.
+    pub fn set_history_limit(&mut self, max_bytes: usize) {
+        self.pane
+            .history_mut()
+            .set_limits(HistoryLimits { max_bytes });
+    }
+
+    /// Shows display row `row` of the history at the top in the next frame, and stops
+    /// following new rows (as if the user had scrolled there). For benchmarks and tests.
+    pub fn scroll_history_to_row(&mut self, row: usize) {
+        self.pane.scroll_to_row = Some(row);
+    }
+
+    /// Replaces the text in 发送的信息, as if typed.
+    pub fn set_message(&mut self, text: &str) {
+        self.pane.message = text.to_string();
+    }
+
+    /// The text in 发送的信息 (kept when a send was refused).
+    pub fn message(&self) -> &str {
+        &self.pane.message
+    }
+
+    /// The problem shown in red in the status bar, if any.
+    pub fn notice(&self) -> Option<&str> {
+        self.pane.notice.as_deref()
+    }
+
+    /// Sets where 保存历史 writes (the 保存到： field).
+    pub fn set_save_path(&mut self, path: &str) {
+        self.pane.save_path = path.to_string();
     }
 
     /// Fills the port field.
@@ -136,7 +181,7 @@ impl ServerWindow {
     }
 
     pub fn history(&self) -> &History {
-        &self.pane.recorder.history
+        self.pane.history()
     }
 
     /// Where the server listens, once it does.
@@ -172,6 +217,7 @@ impl ServerWindow {
                 self.start(ui.ctx());
             }
         }
+        self.pane.begin_frame();
         self.handle_events(ui.ctx());
         self.flush_idle_lines(ui.ctx());
 
@@ -205,6 +251,7 @@ impl ServerWindow {
             self.send_row(ui);
         });
         self.set_encoding(self.pane.encoding);
+        self.pane.end_frame();
     }
 
     /// 端口：[8899][启动服务器][停止服务器]
@@ -377,25 +424,31 @@ impl ServerWindow {
                 continue;
             };
             match peer.conn.try_send(data.clone()) {
-                Ok(()) => sent_to.push(peer.name.clone()),
+                Ok(()) => sent_to.push(peer),
                 Err(err) => failures.push(lang.send_failed(&peer.name, &err)),
             }
         }
+        // One receiver is named; several are counted (the log lists them).
+        let receiver = match sent_to.as_slice() {
+            [] => None,
+            [peer] => Some(peer.peer),
+            several => {
+                let names: Vec<&str> = several.iter().map(|peer| peer.name.as_str()).collect();
+                Some(self.pane.recorder.history.group(&names))
+            }
+        };
+        let failed = !failures.is_empty();
         for failure in failures {
             self.pane.problem(failure);
         }
-        // One receiver is named; several are counted (each line says which client it is about).
-        match sent_to.as_slice() {
-            [] => return,
-            [name] => {
-                let prefix = format!("[{name}] {}", texts.server_says);
-                self.pane.record_sent(name, &prefix, &message);
-            }
-            names => {
-                let who = lang.to_all(names.len());
-                let prefix = format!("[{who}] {}", texts.server_says);
-                self.pane.record_sent(&names.join(","), &prefix, &message);
-            }
+        let Some(receiver) = receiver else {
+            return;
+        };
+        self.pane.record_sent(receiver, &message);
+        if failed {
+            // Sent to some: the input is emptied, the red notice about the others stays.
+            self.pane.message_sent();
+            return;
         }
         self.pane.notice = None;
         self.pane.message_sent();
@@ -404,117 +457,6 @@ impl ServerWindow {
     fn set_encoding(&mut self, encoding: TextEncoding) {
         for peer in self.peers.values_mut() {
             peer.lines.set_encoding(encoding);
-        }
-    }
-
-    /// Handles the engine's events, a bounded amount per frame.
-    fn handle_events(&mut self, ctx: &egui::Context) {
-        let mut budget = engine::Budget::start();
-        loop {
-            let Some(session) = &mut self.session else {
-                return;
-            };
-            if budget.spent() {
-                ctx.request_repaint();
-                return;
-            }
-            match session.events.try_recv() {
-                Ok(event) => self.on_event(event),
-                Err(_) => return,
-            }
-        }
-    }
-
-    fn on_event(&mut self, event: Event) {
-        let lang = self.pane.lang;
-        let texts = lang.texts();
-        match event {
-            Event::Listening { local } => {
-                if let Some(session) = &mut self.session
-                    && session.phase == Phase::Starting
-                {
-                    session.phase = Phase::Listening(local);
-                }
-                self.pane.notice = None;
-                self.pane.info(lang.listening(plain_addr(local)));
-            }
-            Event::ListenFailed { error } => {
-                self.session = None;
-                self.pane
-                    .problem(lang.listen_failed(&lang.net_error(&error)));
-            }
-            Event::Stopped => {
-                self.session = None;
-                self.target = Target::All;
-                for (_, peer) in std::mem::take(&mut self.peers) {
-                    self.finish_peer(peer);
-                }
-                self.pane.info(texts.server_stopped.to_string());
-            }
-            Event::Connected { conn } => {
-                let peer_addr = plain_addr(conn.peer_addr());
-                let name = peer_addr.to_string();
-                self.pane.info(lang.client_joined(peer_addr));
-                let lines = LineAssembler::new(self.pane.encoding, engine::MAX_LINE_CHARS);
-                self.peers.insert(conn.id(), Peer { conn, name, lines });
-            }
-            Event::Received { conn, data } => {
-                let Some(peer) = self.peers.get_mut(&conn) else {
-                    return;
-                };
-                let mut lines = Vec::new();
-                peer.lines.push(&data, Instant::now(), &mut lines);
-                let name = peer.name.clone();
-                let prefix = format!("[{name}] {}", texts.client_says);
-                for line in lines {
-                    self.pane.record_received(&name, &prefix, &line);
-                }
-            }
-            Event::Closed { conn, reason } => {
-                if let Some(peer) = self.peers.remove(&conn) {
-                    let addr = plain_addr(peer.conn.peer_addr());
-                    self.finish_peer(peer);
-                    self.pane.info(lang.client_left(addr, &reason));
-                }
-                if self.target == Target::One(conn) {
-                    self.target = Target::All;
-                }
-            }
-            Event::Warning { error } => self.pane.info(lang.warning(&error)),
-            // Client-side events never come from a server.
-            _ => {}
-        }
-    }
-
-    /// Shows what a leaving client sent after its last line end.
-    fn finish_peer(&mut self, mut peer: Peer) {
-        if let Some(line) = peer.lines.finish() {
-            let prefix = format!("[{}] {}", peer.name, self.pane.lang.texts().client_says);
-            self.pane.record_received(&peer.name, &prefix, &line);
-        }
-    }
-
-    /// Shows partial lines once their client has been quiet for a moment.
-    fn flush_idle_lines(&mut self, ctx: &egui::Context) {
-        let now = Instant::now();
-        let prefix_word = self.pane.lang.texts().client_says;
-        let mut waiting = false;
-        let mut ready = Vec::new();
-        for peer in self.peers.values_mut() {
-            if !peer.lines.has_pending() {
-                continue;
-            }
-            match peer.lines.take_idle(now, engine::IDLE_FLUSH) {
-                Some(line) => ready.push((peer.name.clone(), line)),
-                None => waiting = true,
-            }
-        }
-        for (name, line) in ready {
-            let prefix = format!("[{name}] {prefix_word}");
-            self.pane.record_received(&name, &prefix, &line);
-        }
-        if waiting {
-            ctx.request_repaint_after(engine::IDLE_FLUSH);
         }
     }
 }
@@ -529,8 +471,8 @@ fn client_table(
     target: &mut Target,
 ) {
     let texts = lang.texts();
-    let name_width = 200.0;
-    let number_width = 100.0;
+    let name_width = 180.0;
+    let number_width = 95.0;
     let row_height = ui.spacing().interact_size.y;
     ui.horizontal(|ui| {
         ui.add_sized([name_width, row_height], egui::Label::new(texts.col_client));
@@ -539,6 +481,10 @@ fn client_table(
             egui::Label::new(texts.col_received),
         );
         ui.add_sized([number_width, row_height], egui::Label::new(texts.col_sent));
+        ui.add_sized(
+            [number_width, row_height],
+            egui::Label::new(texts.col_queued),
+        );
     });
     ui.separator();
     let ids: Vec<ConnId> = peers.keys().copied().collect();
@@ -568,6 +514,15 @@ fn client_table(
                         [number_width, row_height],
                         egui::Label::new(counts.sent.to_string()),
                     );
+                    let queued = peer.conn.queued_bytes();
+                    let text = egui::RichText::new(queued.to_string());
+                    let text = if queued > 0 {
+                        text.color(crate::widgets::ERROR_TEXT)
+                    } else {
+                        text
+                    };
+                    ui.add_sized([number_width, row_height], egui::Label::new(text))
+                        .on_hover_text(lang.queued(queued));
                 });
             }
         });

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use tcptalk_core::TextEncoding;
+use tcptalk_core::history::HistoryLimits;
 
 use crate::Lang;
 
@@ -21,7 +22,14 @@ pub struct Settings {
     /// Encoding names as `TextEncoding`'s `FromStr` reads them.
     pub server_encoding: String,
     pub client_encoding: String,
+    /// History each window keeps in memory, in MiB; older lines go to a spool file (and the
+    /// `--log` file) and 保存历史 still writes them. 0 keeps only the newest chunk.
+    pub history_limit_mib: u64,
 }
+
+/// The default of [`Settings::history_limit_mib`]: the core's default (64 MiB, about 800,000
+/// lines of 60 bytes per window; a test keeps the two equal).
+pub const DEFAULT_HISTORY_MIB: u64 = 64;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -32,7 +40,17 @@ impl Default for Settings {
             client_port: DEFAULT_PORT.into(),
             server_encoding: TextEncoding::Utf8.label().into(),
             client_encoding: TextEncoding::Utf8.label().into(),
+            history_limit_mib: DEFAULT_HISTORY_MIB,
         }
+    }
+}
+
+impl Settings {
+    /// [`Settings::history_limit_mib`] as the history takes it.
+    pub fn history_limits(&self) -> HistoryLimits {
+        let max_bytes =
+            usize::try_from(self.history_limit_mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
+        HistoryLimits { max_bytes }
     }
 }
 
@@ -52,6 +70,7 @@ mod tests {
         assert_eq!(settings.client_host, "10.0.0.2");
         assert_eq!(settings.server_port, DEFAULT_PORT);
         assert_eq!(settings.lang, None);
+        assert_eq!(settings.history_limits(), HistoryLimits::default());
     }
 
     #[test]

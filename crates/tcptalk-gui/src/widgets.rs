@@ -105,36 +105,53 @@ pub fn group_box<R>(ui: &mut Ui, add: impl FnOnce(&mut Ui) -> R) -> R {
 }
 
 /// The history view: every row selectable and copyable, only visible rows drawn, and it
-/// follows new rows unless the user scrolled up.
-pub fn history_view(ui: &mut Ui, id: &str, history: &History, lang: Lang, height: f32) {
+/// follows new rows unless the user scrolled up. `scroll_to_row` puts that display row at the
+/// top (and stops following) for benchmarks and tests.
+pub fn history_view(
+    ui: &mut Ui,
+    id: &str,
+    history: &History,
+    lang: Lang,
+    height: f32,
+    scroll_to_row: Option<usize>,
+) {
     let row_height = row_height(ui);
     let rows = history.row_count();
     ui.set_min_height(height);
-    ScrollArea::both()
+    let mut area = ScrollArea::both()
         .id_salt(id)
         .auto_shrink([false, false])
         .max_height(height)
-        .stick_to_bottom(true)
-        .show_rows(ui, row_height, rows, |ui, range| {
-            ui.spacing_mut().item_spacing.x = 0.0;
-            for index in range {
-                let Some(row) = history.row(index) else {
-                    continue;
-                };
-                let mut text = WidgetText::from(row.text);
-                if let Some(total) = row.cut_total_bytes {
-                    text = WidgetText::from(format!("{}{}", row.text, lang.truncated(total)));
-                }
-                let label = egui::Label::new(text)
-                    .selectable(true)
-                    .wrap_mode(TextWrapMode::Extend);
-                ui.allocate_ui_with_layout(
-                    Vec2::new(ui.available_width(), row_height),
-                    Layout::left_to_right(Align::Center),
-                    |ui| ui.add(label),
-                );
+        .stick_to_bottom(scroll_to_row.is_none());
+    if let Some(row) = scroll_to_row {
+        let step = row_height + ui.spacing().item_spacing.y;
+        area = area.vertical_scroll_offset(row as f32 * step);
+    }
+    area.show_rows(ui, row_height, rows, |ui, range| {
+        ui.spacing_mut().item_spacing.x = 0.0;
+        let mut text = String::new();
+        for index in range {
+            let Some(row) = history.row(index) else {
+                continue;
+            };
+            text.clear();
+            if row.first {
+                history.prefix(&row.entry, &mut text);
             }
-        });
+            text.push_str(row.line);
+            if let Some(total) = row.cut_total_bytes {
+                text.push_str(&lang.truncated(total));
+            }
+            let label = egui::Label::new(text.as_str())
+                .selectable(true)
+                .wrap_mode(TextWrapMode::Extend);
+            ui.allocate_ui_with_layout(
+                Vec2::new(ui.available_width(), row_height),
+                Layout::left_to_right(Align::Center),
+                |ui| ui.add(label),
+            );
+        }
+    });
 }
 
 /// What the message input asked for this frame.

@@ -192,7 +192,7 @@ fn enter_sends_and_shift_enter_starts_a_new_line() {
     harness.run();
     read_exactly(&mut client, "line1 多行\nline2 第二行".as_bytes());
     let history = harness.state().history();
-    let sent: Vec<&str> = history
+    let sent: Vec<String> = history
         .entries()
         .filter(|e| e.contains("服务器端发送消息为"))
         .collect();
@@ -476,6 +476,7 @@ fn log_file_gets_every_history_entry() {
     let port = start_listening(&mut harness);
     let mut client = connect_std(port);
     wait_for_clients(&mut harness, 1);
+    let me = client.local_addr().expect("address").to_string();
     client
         .write_all("日志里的消息\n".as_bytes())
         .expect("write");
@@ -492,9 +493,10 @@ fn log_file_gets_every_history_entry() {
         "{text}"
     );
     assert!(text.contains(&format!("正在监听端口 {port}")), "{text}");
-    assert!(text.contains("客户端发送消息为：日志里的消息"), "{text}");
+    // The log names the peer and the direction; the window's words are not repeated in it.
+    assert!(text.contains(&format!(" <- {me} 日志里的消息\n")), "{text}");
     assert!(
-        text.contains("服务器端发送消息为：第一行\\n第二行"),
+        text.contains(&format!(" -> {me} 第一行\\n第二行\n")),
         "{text}"
     );
 }
@@ -565,4 +567,160 @@ fn a_flood_of_lines_is_shown_whole_without_long_frames() {
         .filter(|e| e.contains("客户端发送消息为：flood line"))
         .count();
     assert_eq!(received, lines);
+}
+
+#[test]
+fn a_flood_beyond_the_history_limit_is_counted_and_saved_whole() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    // About 1,500 lines fit in memory; the rest of the flood goes to the spool.
+    harness.state_mut().set_history_limit(128 << 10);
+    let port = start_listening(&mut harness);
+    let mut client = connect_std(port);
+    let me = client.local_addr().expect("address").to_string();
+    wait_for_clients(&mut harness, 1);
+    let before = harness.state().history().total_rows();
+    let lines = 50_000;
+    let line = |i: usize| format!("flood line {i:06} 洪水测试 abcdefghijklmnopqrstuvwxyz");
+    let writer = std::thread::spawn(move || {
+        let mut data = Vec::new();
+        for i in 0..lines {
+            data.extend_from_slice(line(i).as_bytes());
+            data.push(b'\n');
+        }
+        client.write_all(&data).expect("write the flood");
+        client
+    });
+    let slowest = slowest_frame(&mut harness, |w| {
+        w.history().total_rows() >= before + lines as u64
+    });
+    let _client = writer.join().expect("writer thread");
+    assert!(
+        slowest < Duration::from_millis(1000),
+        "a frame took {slowest:?}"
+    );
+    // A frame may still move rows out of memory at its start: let it happen before counting.
+    harness.run_ok();
+    let history = harness.state().history();
+    let evicted = history.evicted();
+    assert!(
+        history.len() < 5_000 && evicted.rows > 40_000,
+        "most lines left memory: {} in memory, {evicted:?}",
+        history.len()
+    );
+    assert_eq!(evicted.lost_rows, 0);
+    // The window says how much is no longer in memory.
+    harness.get_by_label_contains(&format!("有 {} 行", evicted.rows));
+    harness.get_by_label_contains("已不在内存中");
+
+    let path = std::env::temp_dir().join(format!(
+        "tcptalk-gui-saved-history-{}.log",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&path);
+    type_into(&mut harness, "保存到：", &path.display().to_string());
+    click(&mut harness, "保存历史");
+    let total = harness.state().history().total_rows() - 1; // not counting the note about saving
+    wait_for_history(
+        &mut harness,
+        &format!("已保存全部 {total} 行历史到 {}", path.display()),
+    );
+    let saved = std::fs::read_to_string(&path).expect("read the saved history");
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(saved.lines().count() as u64, total);
+    let marker = format!(" <- {me} ");
+    let received: Vec<&str> = saved
+        .lines()
+        .filter_map(|l| l.split_once(&marker).map(|(_, text)| text))
+        .collect();
+    assert_eq!(received.len(), lines, "every line is in the file");
+    for (i, text) in received.iter().enumerate() {
+        assert_eq!(*text, line(i), "line {i} in order");
+    }
+    assert!(saved.contains("正在监听端口"), "notices are saved too");
+}
+
+#[test]
+fn a_client_that_does_not_read_blocks_sending_and_the_window_says_so() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    // Connected, and never reading until the end of the test.
+    let mut client = connect_std(port);
+    wait_for_clients(&mut harness, 1);
+    // 64 KiB in lines of 64 bytes, so the input box lays out short lines.
+    let message: String = (0..1024).map(|i| format!("{i:063}\n")).collect();
+    let mut sent = 0usize;
+    let mut refused = false;
+    for _ in 0..2000 {
+        harness.state_mut().set_message(&message);
+        click(&mut harness, "发送信息");
+        if harness.state().message().is_empty() {
+            sent += 1;
+        } else {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "the queue never filled after {sent} messages");
+    let notice = harness.state().notice().expect("a notice").to_string();
+    assert!(notice.contains("没有在读取数据"), "{notice}");
+    assert!(notice.contains("这条消息没有发送"), "{notice}");
+    // In red in the status bar and in the history.
+    assert_eq!(
+        harness
+            .query_all_by_label_contains("没有在读取数据")
+            .count(),
+        2
+    );
+    assert!(harness.state().history().contains(&notice));
+    let queued: u64 = notice
+        .split("已有 ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the notice says how many bytes are queued");
+    assert!(queued >= 1 << 20, "{queued} bytes queued");
+
+    // The window stays responsive, and the client list shows what waits for the client.
+    let started = std::time::Instant::now();
+    harness.step();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    click(&mut harness, "已连接的客户端（1）");
+    harness.get_by_label("待发送（字节）");
+    assert!(
+        harness.query_by_label(&queued.to_string()).is_some(),
+        "{queued} queued bytes in the client list"
+    );
+    harness.key_press(Key::Escape);
+    settle(&mut harness);
+
+    // Nothing was sent in part: once the client reads, it gets exactly the accepted messages.
+    let expected = sent * message.len();
+    let mut got = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while got < expected {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "got {got} of {expected} bytes"
+        );
+        harness.step();
+        match std::io::Read::read(&mut client, &mut buf) {
+            Ok(0) => panic!("closed after {got} bytes"),
+            Ok(n) => got += n,
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(err) => panic!("read failed: {err}"),
+        }
+    }
+    assert_eq!(got, expected);
+    assert_nothing_arrives(&mut client);
+    // And now the same message goes through.
+    harness.state_mut().set_message("after");
+    click(&mut harness, "发送信息");
+    read_exactly(&mut client, b"after");
 }
