@@ -472,7 +472,7 @@ impl ClientWindow {
 
     /// Turns received bytes of the current session (`None`) or a retiring one into history
     /// lines, in pieces; what the frame has no time for is kept for the next one.
-    fn on_received(&mut self, index: Option<usize>, mut data: Bytes, budget: &engine::Budget) {
+    fn on_received(&mut self, index: Option<usize>, data: Bytes, budget: &engine::Budget) {
         let session = match index {
             None => self.session.as_mut(),
             Some(i) => self.retiring.get_mut(i),
@@ -480,23 +480,18 @@ impl ClientWindow {
         let Some(session) = session else {
             return;
         };
-        let mut lines = std::mem::take(&mut self.scratch);
-        let now = Instant::now();
-        loop {
-            let piece = data.split_to(engine::PIECE.min(data.len()));
-            session.lines.push(&piece, now, &mut lines);
-            for line in lines.drain(..) {
-                self.pane.record_received(session.peer, &line);
-            }
-            if data.is_empty() {
-                break;
-            }
-            if budget.over() {
-                self.carry = Some((index, data));
-                break;
-            }
+        let peer = session.peer;
+        let pane = &mut self.pane;
+        let rest = engine::assemble_in_pieces(
+            &mut session.lines,
+            data,
+            budget,
+            &mut self.scratch,
+            |line| pane.record_received(peer, line),
+        );
+        if let Some(rest) = rest {
+            self.carry = Some((index, rest));
         }
-        self.scratch = lines;
     }
 
     fn on_event(&mut self, event: Event) {

@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use egui::{Context, ViewportId};
+use tcptalk_core::LineAssembler;
 use tcptalk_net::EventReceiver;
 use tcptalk_net::{EventSender, event_channel};
 
@@ -74,5 +76,30 @@ impl Budget {
     pub fn over(&self) -> bool {
         self.started
             .is_some_and(|started| started.elapsed() > MAX_TIME_PER_FRAME)
+    }
+}
+
+/// Turns `data` into history lines in pieces of [`PIECE`], handing each line to `record`, until
+/// it is used up or the frame's time is over. Returns what is left for the next frame.
+pub fn assemble_in_pieces(
+    assembler: &mut LineAssembler,
+    mut data: Bytes,
+    budget: &Budget,
+    scratch: &mut Vec<String>,
+    mut record: impl FnMut(&str),
+) -> Option<Bytes> {
+    let now = Instant::now();
+    loop {
+        let piece = data.split_to(PIECE.min(data.len()));
+        assembler.push(&piece, now, scratch);
+        for line in scratch.drain(..) {
+            record(&line);
+        }
+        if data.is_empty() {
+            return None;
+        }
+        if budget.over() {
+            return Some(data);
+        }
     }
 }

@@ -38,27 +38,19 @@ impl ServerWindow {
 
     /// Turns received bytes into history lines, in pieces; what the frame has no time for is
     /// kept for the next one.
-    fn on_received(&mut self, conn: ConnId, mut data: Bytes, budget: &engine::Budget) {
+    fn on_received(&mut self, conn: ConnId, data: Bytes, budget: &engine::Budget) {
         let Some(peer) = self.peers.get_mut(&conn) else {
             return;
         };
-        let mut lines = std::mem::take(&mut self.scratch);
-        let now = Instant::now();
-        loop {
-            let piece = data.split_to(engine::PIECE.min(data.len()));
-            peer.lines.push(&piece, now, &mut lines);
-            for line in lines.drain(..) {
-                self.pane.record_received(peer.peer, &line);
-            }
-            if data.is_empty() {
-                break;
-            }
-            if budget.over() {
-                self.carry = Some((conn, data));
-                break;
-            }
+        let history_peer = peer.peer;
+        let pane = &mut self.pane;
+        let rest =
+            engine::assemble_in_pieces(&mut peer.lines, data, budget, &mut self.scratch, |line| {
+                pane.record_received(history_peer, line)
+            });
+        if let Some(rest) = rest {
+            self.carry = Some((conn, rest));
         }
-        self.scratch = lines;
     }
 
     fn on_event(&mut self, event: Event) {
