@@ -2,47 +2,16 @@
 //! over many connections. Loopback only; every loop is bounded.
 
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use bytes::Bytes;
 use tcptalk_net::EventReceiver as Receiver;
-use tcptalk_net::{
-    BindAddr, CloseReason, Connection, Event, ServerConfig, ServerHandle, event_channel,
-    spawn_server,
-};
-use tokio::time::timeout;
+use tcptalk_net::{CloseReason, Event};
 
-const WAIT: Duration = Duration::from_secs(10);
-
-async fn next(events: &mut Receiver) -> Event {
-    timeout(WAIT, events.recv())
-        .await
-        .expect("no event within 10 s")
-        .expect("event channel closed")
-}
-
-async fn server(half_close: bool) -> (ServerHandle, Receiver, SocketAddr) {
-    let (tx, mut rx) = event_channel(1024);
-    let mut config = ServerConfig::new(BindAddr::Ip(Ipv4Addr::LOCALHOST.into()), 0);
-    config.half_close = half_close;
-    let handle = spawn_server(&tokio::runtime::Handle::current(), config, tx);
-    match next(&mut rx).await {
-        Event::Listening { local } => (handle, rx, local),
-        other => panic!("expected Listening, got {other:?}"),
-    }
-}
-
-async fn connected(events: &mut Receiver) -> Connection {
-    loop {
-        match next(events).await {
-            Event::Connected { conn } => return conn,
-            Event::Sent { .. } => {}
-            other => panic!("expected Connected, got {other:?}"),
-        }
-    }
-}
+mod common;
+use common::{WAIT, connected, next, server};
 
 /// Waits for the close, counting the bytes that arrived before it.
 async fn closed(events: &mut Receiver) -> (CloseReason, usize) {

@@ -1,44 +1,13 @@
 //! Descriptor leaks over many connections. Alone in its own test binary, so no other test's
 //! sockets move the count in `/proc/self/fd`.
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use tcptalk_net::EventReceiver as Receiver;
-use tcptalk_net::{
-    BindAddr, ClientConfig, CloseReason, Connection, Event, ServerConfig, ServerHandle,
-    event_channel, spawn_client, spawn_server,
-};
-use tokio::time::timeout;
+use tcptalk_net::{ClientConfig, CloseReason, Event, event_channel, spawn_client};
 
-const WAIT: Duration = Duration::from_secs(10);
-
-async fn next(events: &mut Receiver) -> Event {
-    timeout(WAIT, events.recv())
-        .await
-        .expect("no event within 10 s")
-        .expect("event channel closed")
-}
-
-async fn server() -> (ServerHandle, Receiver, SocketAddr) {
-    let (tx, mut rx) = event_channel(1024);
-    let config = ServerConfig::new(BindAddr::Ip(Ipv4Addr::LOCALHOST.into()), 0);
-    let handle = spawn_server(&tokio::runtime::Handle::current(), config, tx);
-    match next(&mut rx).await {
-        Event::Listening { local } => (handle, rx, local),
-        other => panic!("expected Listening, got {other:?}"),
-    }
-}
-
-async fn connected(events: &mut Receiver) -> Connection {
-    loop {
-        match next(events).await {
-            Event::Connected { conn } => return conn,
-            Event::Sent { .. } => {}
-            other => panic!("expected Connected, got {other:?}"),
-        }
-    }
-}
+mod common;
+use common::{connected, next, server};
 
 async fn closed(events: &mut Receiver) -> CloseReason {
     loop {
@@ -58,7 +27,7 @@ fn open_fds() -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_thousand_connect_close_cycles_leak_no_descriptors() {
-    let (server, mut server_events, addr) = server().await;
+    let (server, mut server_events, addr) = server(false).await;
     let baseline = open_fds();
     let runtime = tokio::runtime::Handle::current();
     for cycle in 0..2000 {
