@@ -284,7 +284,7 @@ pub fn run(config: &FloodConfig) -> anyhow::Result<FloodReport> {
     window.set_port(0);
     window.listen_on_start();
     if let Some(limit) = config.history_limit {
-        window.set_history_limit(limit);
+        window.pane_mut().set_history_limit(limit);
     }
     let history_limit = window.history().limits().max_bytes;
     let mut gui = Headless::new(window, config.size);
@@ -383,7 +383,7 @@ fn measure(
         } else {
             0
         };
-        gui.window.scroll_history_to_row(row);
+        gui.window.pane_mut().scroll_history_to_row(row);
         scroll_times.push(gui.frame());
     }
     let peak_rss_kib = procfs::memory(pid)?.peak_kib;

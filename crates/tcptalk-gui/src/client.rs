@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use egui::{Align, Layout, Ui, Vec2, ViewportId};
-use tcptalk_core::history::{HistoryLimits, PeerRef};
+use tcptalk_core::history::PeerRef;
 use tcptalk_core::{LineAssembler, parse_host, parse_port};
 use tcptalk_net::EventReceiver;
 use tcptalk_net::{
@@ -19,7 +19,7 @@ use tcptalk_net::{
 use tokio::runtime::Handle;
 
 use crate::history::{History, Side};
-use crate::pane::Pane;
+use crate::pane::{Outgoing, Pane};
 use crate::record::SharedLog;
 use crate::settings::{DEFAULT_HOST, DEFAULT_PORT, Settings, parse_encoding};
 use crate::widgets::text_width;
@@ -87,7 +87,8 @@ impl ClientWindow {
                 lang,
                 parse_encoding(&settings.client_encoding),
                 settings.history_limits(),
-            ),
+            )
+            .with_hex_send(settings.client_hex_send),
             host_text: or_default(&settings.client_host, DEFAULT_HOST),
             port_text: or_default(&settings.client_port, DEFAULT_PORT),
             session: None,
@@ -100,38 +101,13 @@ impl ClientWindow {
         }
     }
 
-    /// How many bytes of history stay in memory; what falls out goes to the spool (and the
-    /// log), and 保存历史 still writes it.
-    pub fn set_history_limit(&mut self, max_bytes: usize) {
-        self.pane
-            .history_mut()
-            .set_limits(HistoryLimits { max_bytes });
+    /// What both windows share: the message being typed, the notice, the history.
+    pub fn pane(&self) -> &Pane {
+        &self.pane
     }
 
-    /// Shows display row `row` of the history at the top in the next frame. For benchmarks
-    /// and tests.
-    pub fn scroll_history_to_row(&mut self, row: usize) {
-        self.pane.scroll_to_row = Some(row);
-    }
-
-    /// Replaces the text in 发送的信息, as if typed.
-    pub fn set_message(&mut self, text: &str) {
-        self.pane.message = text.to_string();
-    }
-
-    /// The text in 发送的信息 (kept when a send was refused).
-    pub fn message(&self) -> &str {
-        &self.pane.message
-    }
-
-    /// The problem shown in red in the status bar, if any.
-    pub fn notice(&self) -> Option<&str> {
-        self.pane.notice.as_deref()
-    }
-
-    /// Sets where 保存历史 writes (the 保存到： field).
-    pub fn set_save_path(&mut self, path: &str) {
-        self.pane.save_path = path.to_string();
+    pub fn pane_mut(&mut self) -> &mut Pane {
+        &mut self.pane
     }
 
     pub fn set_host(&mut self, host: &str) {
@@ -194,6 +170,7 @@ impl ClientWindow {
         settings.client_host = self.host_text.clone();
         settings.client_port = self.port_text.clone();
         settings.client_encoding = self.pane.encoding.label().into();
+        settings.client_hex_send = self.pane.hex_send;
     }
 
     /// Closes the connection (at exit, or when the window is closed).
@@ -397,17 +374,19 @@ impl ClientWindow {
             self.pane.problem(texts.nothing_sent_no_server.to_string());
             return;
         };
-        let data = Bytes::from(self.pane.encoding.encode(&self.pane.message));
+        let (peer, target) = (*peer, target.clone());
+        let conn = conn.clone();
+        let (data, shown) = match self.pane.outgoing() {
+            Outgoing::Bytes { data, shown } => (data, shown),
+            Outgoing::Nothing | Outgoing::Refused => return,
+        };
         match conn.try_send(data) {
             Ok(()) => {
-                let peer = *peer;
-                let message = std::mem::take(&mut self.pane.message);
-                self.pane.record_sent(peer, &message);
+                self.pane.record_sent(peer, &shown);
                 self.pane.notice = None;
                 self.pane.message_sent();
             }
             Err(err) => {
-                let target = target.clone();
                 self.pane.problem(lang.send_failed(&target, &err));
             }
         }

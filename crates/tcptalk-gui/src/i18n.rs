@@ -6,7 +6,7 @@
 
 use std::net::SocketAddr;
 
-use tcptalk_core::InputError;
+use tcptalk_core::{HexError, InputError};
 use tcptalk_net::{CloseReason, NetError, SendError};
 
 use crate::Lang;
@@ -55,6 +55,9 @@ pub struct Texts {
     pub send_disabled_client: &'static str,
     pub send_disabled_server: &'static str,
     pub hint_message: &'static str,
+    pub hint_hex: &'static str,
+    pub hex_send: &'static str,
+    pub hex_send_hint: &'static str,
     pub log_failed: &'static str,
     pub save_history: &'static str,
     pub save_to: &'static str,
@@ -100,6 +103,9 @@ const ZH: Texts = Texts {
     send_disabled_client: "先连接服务器才能发送",
     send_disabled_server: "有客户端连接后才能发送",
     hint_message: "回车发送，Shift+回车换行",
+    hint_hex: "十六进制字节，如 48 65 6C 6C 6F 或 0x48,0x65；回车发送",
+    hex_send: "十六进制发送",
+    hex_send_hint: "把输入的十六进制（如 48 65 6C 或 0x0D,0x0A）按字节原样发送",
     log_failed: "写入日志文件失败，之后不再记录：",
     save_history: "保存历史",
     save_to: "保存到：",
@@ -145,6 +151,9 @@ const EN: Texts = Texts {
     send_disabled_client: "Connect to a server first",
     send_disabled_server: "Waiting for a client to connect",
     hint_message: "Enter sends, Shift+Enter starts a new line",
+    hint_hex: "Hex bytes such as 48 65 6C 6C 6F or 0x48,0x65; Enter sends",
+    hex_send: "Send hex",
+    hex_send_hint: "Send the bytes the typed hex spells (48 65 6C or 0x0D,0x0A), exactly",
     log_failed: "Writing the log file failed; logging stopped: ",
     save_history: "Save history",
     save_to: "Save to:",
@@ -370,6 +379,34 @@ impl Lang {
                 }
                 other => other.to_string(),
             },
+        }
+    }
+
+    /// Why hex text in 发送的信息 is not bytes, pointing at the character.
+    pub fn hex_error(self, error: &HexError) -> String {
+        match self {
+            Lang::En => error.to_string(),
+            Lang::Zh => match error {
+                HexError::OddDigits { count, position } => format!(
+                    "从第 {position} 个字符开始的一组有 {count} 个十六进制数字，每个字节要正好两位（写 0A，不要写 A）"
+                ),
+                HexError::InvalidChar { ch, position } => format!(
+                    "第 {position} 个字符“{}”不是十六进制数字（0-9、A-F）、空格或逗号",
+                    ch.escape_debug()
+                ),
+                HexError::MissingDigits { position } => {
+                    format!("第 {position} 个字符处的“0x”后面没有十六进制数字")
+                }
+                other => other.to_string(),
+            },
+        }
+    }
+
+    /// Hex that could not be sent: nothing of it was.
+    pub fn bad_hex(self, why: &str) -> String {
+        match self {
+            Lang::Zh => format!("十六进制有误，没有发送：{why}"),
+            Lang::En => format!("Invalid hex, nothing was sent: {why}"),
         }
     }
 

@@ -32,6 +32,7 @@ pub use fonts::{
 };
 pub use history::{DISPLAY_CHARS, History, Row, Side};
 pub use i18n::Texts;
+pub use pane::Pane;
 pub use record::{Direction, SharedLog};
 pub use server::ServerWindow;
 pub use settings::Settings;

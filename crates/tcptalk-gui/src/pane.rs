@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
+use bytes::Bytes;
 use egui::{Align, Id, Layout, RichText, Ui, Vec2};
 use tcptalk_core::history::{HistoryLimits, PeerRef};
-use tcptalk_core::{TextEncoding, display_safe};
+use tcptalk_core::{TextEncoding, display_safe, parse_hex, to_hex};
 
 use crate::Lang;
 use crate::history::{History, Side, default_save_path};
@@ -20,30 +21,51 @@ const GROUP_CHROME: f32 = 8.0 * 2.0 + 4.0 * 2.0 + 4.0;
 /// Width of the 保存到： field.
 const SAVE_PATH_WIDTH: f32 = 130.0;
 
+/// The part of a window both windows share. Reach it through `ServerWindow::pane` /
+/// `ClientWindow::pane_mut` to type a message or read the notice as a person would see them.
 #[derive(Debug)]
-pub(crate) struct Pane {
-    pub lang: Lang,
-    pub recorder: Recorder,
-    pub message: String,
-    pub encoding: TextEncoding,
+pub struct Pane {
+    pub(crate) lang: Lang,
+    pub(crate) recorder: Recorder,
+    pub(crate) message: String,
+    pub(crate) encoding: TextEncoding,
+    /// 十六进制发送: the message is hex text (`48 65 6C`, `0x48,0x65`) for the bytes to send.
+    pub(crate) hex_send: bool,
     /// A short problem shown in red in the status bar (e.g. a bad port), cleared on success.
-    pub notice: Option<String>,
+    pub(crate) notice: Option<String>,
     /// Where 保存历史 writes; empty means a new file in the current directory.
-    pub save_path: String,
+    pub(crate) save_path: String,
     /// A scroll position asked for from outside (benchmarks, tests): the history shows this
     /// display row at the top in the next frame.
-    pub scroll_to_row: Option<usize>,
+    scroll_to_row: Option<usize>,
     side: Side,
     focus_message: bool,
 }
 
+/// What 发送信息 should do with the typed message.
+#[derive(Debug)]
+pub(crate) enum Outgoing {
+    /// Nothing typed (or hex text with no bytes in it): nothing happens.
+    Nothing,
+    /// These bytes, and how the history shows them.
+    Bytes { data: Bytes, shown: String },
+    /// The message cannot be sent; the notice says why and the message stays for fixing.
+    Refused,
+}
+
 impl Pane {
-    pub fn new(side: Side, lang: Lang, encoding: TextEncoding, limits: HistoryLimits) -> Self {
+    pub(crate) fn new(
+        side: Side,
+        lang: Lang,
+        encoding: TextEncoding,
+        limits: HistoryLimits,
+    ) -> Self {
         Pane {
             lang,
             recorder: Recorder::new(History::new(side, lang, limits)),
             message: String::new(),
             encoding,
+            hex_send: false,
             notice: None,
             save_path: String::new(),
             scroll_to_row: None,
@@ -60,7 +82,52 @@ impl Pane {
         }
     }
 
-    pub fn id(&self, what: &str) -> Id {
+    /// Starts with 十六进制发送 ticked or not (remembered between runs).
+    pub(crate) fn with_hex_send(mut self, hex_send: bool) -> Self {
+        self.hex_send = hex_send;
+        self
+    }
+
+    /// How many bytes of history stay in memory; what falls out goes to the spool (and the
+    /// log), and 保存历史 still writes it.
+    pub fn set_history_limit(&mut self, max_bytes: usize) {
+        self.recorder
+            .history
+            .set_limits(HistoryLimits { max_bytes });
+    }
+
+    /// Shows display row `row` of the history at the top in the next frame, and stops
+    /// following new rows (as if the user had scrolled there). For benchmarks and tests.
+    pub fn scroll_history_to_row(&mut self, row: usize) {
+        self.scroll_to_row = Some(row);
+    }
+
+    /// Replaces the text in 发送的信息, as if typed.
+    pub fn set_message(&mut self, text: &str) {
+        self.message = text.to_string();
+    }
+
+    /// The text in 发送的信息 (kept when a send was refused).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The problem shown in red in the status bar, if any.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// Sets where 保存历史 writes (the 保存到： field).
+    pub fn set_save_path(&mut self, path: &str) {
+        self.save_path = path.to_string();
+    }
+
+    /// Whether 十六进制发送 is ticked.
+    pub fn hex_send(&self) -> bool {
+        self.hex_send
+    }
+
+    pub(crate) fn id(&self, what: &str) -> Id {
         Id::unique((self.side_name(), what))
     }
 
@@ -68,56 +135,82 @@ impl Pane {
         &self.recorder.history
     }
 
-    pub fn history_mut(&mut self) -> &mut History {
+    pub(crate) fn history_mut(&mut self) -> &mut History {
         &mut self.recorder.history
     }
 
     /// A notice in the history (and the log).
-    pub fn info(&mut self, text: &str) {
+    pub(crate) fn info(&mut self, text: &str) {
         self.recorder.info(text);
     }
 
     /// A problem: in the history and in red in the status bar.
-    pub fn problem(&mut self, text: String) {
+    pub(crate) fn problem(&mut self, text: String) {
         self.recorder.info(&text);
         self.notice = Some(text);
     }
 
+    /// The bytes the typed message stands for: the text in the window's encoding, or with
+    /// 十六进制发送 the bytes the hex text spells. Hex with a mistake sends nothing at all and
+    /// the notice says where the mistake is.
+    pub(crate) fn outgoing(&mut self) -> Outgoing {
+        if self.message.is_empty() {
+            return Outgoing::Nothing;
+        }
+        if !self.hex_send {
+            return Outgoing::Bytes {
+                data: Bytes::from(self.encoding.encode(&self.message)),
+                shown: display_safe(&self.message),
+            };
+        }
+        match parse_hex(&self.message) {
+            Ok(bytes) if bytes.is_empty() => Outgoing::Nothing,
+            Ok(bytes) => Outgoing::Bytes {
+                shown: format!("[HEX] {}", to_hex(&bytes)),
+                data: Bytes::from(bytes),
+            },
+            Err(err) => {
+                let lang = self.lang;
+                self.problem(lang.bad_hex(&lang.hex_error(&err)));
+                Outgoing::Refused
+            }
+        }
+    }
+
     /// Records a message the user sent, as one entry whatever it contains.
-    pub fn record_sent(&mut self, peer: PeerRef, message: &str) {
-        self.recorder
-            .record(Direction::Sent, peer, &display_safe(message));
+    pub(crate) fn record_sent(&mut self, peer: PeerRef, shown: &str) {
+        self.recorder.record(Direction::Sent, peer, shown);
     }
 
     /// Records a line that arrived (already display-safe, from the line assembler).
-    pub fn record_received(&mut self, peer: PeerRef, line: &str) {
+    pub(crate) fn record_received(&mut self, peer: PeerRef, line: &str) {
         self.recorder.record(Direction::Received, peer, line);
     }
 
     /// After a send: the input is emptied and keeps (or gets back) the focus.
-    pub fn message_sent(&mut self) {
+    pub(crate) fn message_sent(&mut self) {
         self.message.clear();
         self.focus_message = true;
     }
 
     /// Keeps the focus in the input (e.g. after the send button took it).
-    pub fn refocus_message(&mut self) {
+    pub(crate) fn refocus_message(&mut self) {
         self.focus_message = true;
     }
 
     /// At the start of a frame: rows are worded in the window's current language.
-    pub fn begin_frame(&mut self) {
+    pub(crate) fn begin_frame(&mut self) {
         let lang = self.lang;
         self.recorder.history.set_lang(lang);
     }
 
     /// At the end of a frame: the log gets this frame's entries.
-    pub fn end_frame(&mut self) {
+    pub(crate) fn end_frame(&mut self) {
         self.recorder.flush();
     }
 
     /// 保存历史: writes the whole session, also what is no longer in memory, and says where.
-    pub fn save_history(&mut self) {
+    pub(crate) fn save_history(&mut self) {
         let lang = self.lang;
         let typed = self.save_path.trim();
         let path = if typed.is_empty() {
@@ -144,7 +237,7 @@ impl Pane {
     }
 
     /// Draws 历史信息 and 发送的信息, sharing the height left above the send row.
-    pub fn show_boxes(&mut self, ui: &mut Ui) -> InputAction {
+    pub(crate) fn show_boxes(&mut self, ui: &mut Ui) -> InputAction {
         if let Some(err) = self.recorder.take_log_error() {
             let text = format!("{}{err}", self.lang.texts().log_failed);
             self.problem(text);
@@ -220,7 +313,21 @@ impl Pane {
             );
         });
 
-        let label = ui.label(texts.message);
+        let label = ui
+            .horizontal(|ui| {
+                let label = ui.label(texts.message);
+                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                    let tick = egui::Checkbox::new(&mut self.hex_send, texts.hex_send);
+                    ui.add(tick).on_hover_text(texts.hex_send_hint);
+                });
+                label
+            })
+            .inner;
+        let hint = if self.hex_send {
+            texts.hint_hex
+        } else {
+            texts.hint_message
+        };
         let message_id = self.id("message");
         let action = widgets::group_box(ui, |ui| {
             let size = Vec2::new(ui.available_width(), each);
@@ -229,14 +336,7 @@ impl Pane {
                 .max_height(each)
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
-                    widgets::message_input(
-                        ui,
-                        message_id,
-                        &mut self.message,
-                        &label,
-                        texts.hint_message,
-                        size,
-                    )
+                    widgets::message_input(ui, message_id, &mut self.message, &label, hint, size)
                 })
                 .inner
         });
@@ -249,7 +349,12 @@ impl Pane {
 
     /// The status bar: 连接状态： and its icon, then `middle` (progress, counts), the last
     /// problem in red, and on the right the encoding and language selectors.
-    pub fn status_bar(&mut self, ui: &mut Ui, connected: bool, middle: impl FnOnce(&mut Ui)) {
+    pub(crate) fn status_bar(
+        &mut self,
+        ui: &mut Ui,
+        connected: bool,
+        middle: impl FnOnce(&mut Ui),
+    ) {
         // The right part's width from the last frame, to push it against the right edge while
         // keeping each label before its selector.
         let right_id = self.id("status-right-width");

@@ -9,14 +9,14 @@ use std::net::{IpAddr, SocketAddr};
 
 use bytes::Bytes;
 use egui::{Align, Layout, ScrollArea, Ui, Vec2, ViewportId};
-use tcptalk_core::history::{HistoryLimits, PeerRef};
+use tcptalk_core::history::PeerRef;
 use tcptalk_core::{LineAssembler, TextEncoding, parse_port};
 use tcptalk_net::EventReceiver;
 use tcptalk_net::{BindAddr, ConnId, Connection, ServerConfig, ServerHandle, spawn_server};
 use tokio::runtime::Handle;
 
 use crate::history::{History, Side};
-use crate::pane::Pane;
+use crate::pane::{Outgoing, Pane};
 use crate::record::SharedLog;
 use crate::settings::{DEFAULT_PORT, Settings, parse_encoding};
 use crate::widgets::text_width;
@@ -89,7 +89,8 @@ impl ServerWindow {
         let encoding = parse_encoding(&settings.server_encoding);
         ServerWindow {
             runtime,
-            pane: Pane::new(Side::Server, lang, encoding, settings.history_limits()),
+            pane: Pane::new(Side::Server, lang, encoding, settings.history_limits())
+                .with_hex_send(settings.server_hex_send),
             port_text: if settings.server_port.trim().is_empty() {
                 DEFAULT_PORT.into()
             } else {
@@ -107,38 +108,13 @@ impl ServerWindow {
         }
     }
 
-    /// How many bytes of history stay in memory; what falls out goes to the spool (and the
-    /// log), and 保存历史 still writes it.
-    pub fn set_history_limit(&mut self, max_bytes: usize) {
-        self.pane
-            .history_mut()
-            .set_limits(HistoryLimits { max_bytes });
+    /// What both windows share: the message being typed, the notice, the history.
+    pub fn pane(&self) -> &Pane {
+        &self.pane
     }
 
-    /// Shows display row `row` of the history at the top in the next frame, and stops
-    /// following new rows (as if the user had scrolled there). For benchmarks and tests.
-    pub fn scroll_history_to_row(&mut self, row: usize) {
-        self.pane.scroll_to_row = Some(row);
-    }
-
-    /// Replaces the text in 发送的信息, as if typed.
-    pub fn set_message(&mut self, text: &str) {
-        self.pane.message = text.to_string();
-    }
-
-    /// The text in 发送的信息 (kept when a send was refused).
-    pub fn message(&self) -> &str {
-        &self.pane.message
-    }
-
-    /// The problem shown in red in the status bar, if any.
-    pub fn notice(&self) -> Option<&str> {
-        self.pane.notice.as_deref()
-    }
-
-    /// Sets where 保存历史 writes (the 保存到： field).
-    pub fn set_save_path(&mut self, path: &str) {
-        self.pane.save_path = path.to_string();
+    pub fn pane_mut(&mut self) -> &mut Pane {
+        &mut self.pane
     }
 
     /// Fills the port field.
@@ -200,6 +176,7 @@ impl ServerWindow {
     pub fn save(&self, settings: &mut Settings) {
         settings.server_port = self.port_text.clone();
         settings.server_encoding = self.pane.encoding.label().into();
+        settings.server_hex_send = self.pane.hex_send;
     }
 
     /// Stops the server (at exit).
@@ -402,17 +379,19 @@ impl ServerWindow {
 
     /// 发送信息: to the chosen client or to all; an empty message does nothing.
     fn send(&mut self) {
+        let lang = self.pane.lang;
+        let texts = lang.texts();
         if self.pane.message.is_empty() {
             return;
         }
-        let lang = self.pane.lang;
-        let texts = lang.texts();
         if self.peers.is_empty() {
             self.pane.problem(texts.nothing_sent_no_client.to_string());
             return;
         }
-        let data = Bytes::from(self.pane.encoding.encode(&self.pane.message));
-        let message = self.pane.message.clone();
+        let (data, shown) = match self.pane.outgoing() {
+            Outgoing::Bytes { data, shown } => (data, shown),
+            Outgoing::Nothing | Outgoing::Refused => return,
+        };
         let targets: Vec<ConnId> = match self.target {
             Target::All => self.peers.keys().copied().collect(),
             Target::One(id) => vec![id],
@@ -444,7 +423,7 @@ impl ServerWindow {
         let Some(receiver) = receiver else {
             return;
         };
-        self.pane.record_sent(receiver, &message);
+        self.pane.record_sent(receiver, &shown);
         if failed {
             // Sent to some: the input is emptied, the red notice about the others stays.
             self.pane.message_sent();

@@ -22,6 +22,9 @@ pub struct Settings {
     /// Encoding names as `TextEncoding`'s `FromStr` reads them.
     pub server_encoding: String,
     pub client_encoding: String,
+    /// 十六进制发送 ticked in each window.
+    pub server_hex_send: bool,
+    pub client_hex_send: bool,
     /// History each window keeps in memory, in MiB; older lines go to a spool file (and the
     /// `--log` file) and 保存历史 still writes them. 0 keeps only the newest chunk.
     pub history_limit_mib: u64,
@@ -40,6 +43,8 @@ impl Default for Settings {
             client_port: DEFAULT_PORT.into(),
             server_encoding: TextEncoding::Utf8.label().into(),
             client_encoding: TextEncoding::Utf8.label().into(),
+            server_hex_send: false,
+            client_hex_send: false,
             history_limit_mib: DEFAULT_HISTORY_MIB,
         }
     }

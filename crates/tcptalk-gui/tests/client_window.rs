@@ -330,3 +330,72 @@ fn remembered_settings_fill_the_fields() {
     assert_eq!(saved.client_port, "9002");
     assert_eq!(saved.client_encoding, "GBK/GB18030");
 }
+
+/// 十六进制发送: the typed hex goes out as exactly those bytes (NUL, CR, LF, 0xFF included);
+/// hex with a mistake sends nothing, says where the mistake is and keeps the text for fixing.
+#[test]
+fn hex_send_sends_exact_bytes_and_refuses_bad_hex() {
+    let runtime = runtime();
+    let mut harness = client_harness(&runtime, Lang::Zh);
+    let (listener, port) = listener();
+    connect_to(&mut harness, port);
+    let mut server_side = accept(&mut harness, &listener);
+    wait_connected(&mut harness);
+
+    click(&mut harness, "十六进制发送");
+    assert!(harness.state().pane().hex_send());
+    type_into(&mut harness, "发送的信息", "48 65 6c 6C 6F 00 0D 0A FF");
+    harness.key_press(Key::Enter);
+    settle(&mut harness);
+    read_exactly(&mut server_side, b"Hello\0\r\n\xFF");
+    assert_eq!(
+        count(
+            &harness,
+            "客户端发送消息为：[HEX] 48 65 6C 6C 6F 00 0D 0A FF"
+        ),
+        1
+    );
+    assert_eq!(harness.state().pane().message(), "");
+
+    let mistakes = [
+        ("48 6", "第 4 个字符开始的一组有 1 个十六进制数字"),
+        ("0x41,0xZZ", "第 8 个字符“Z”不是十六进制数字"),
+        ("41 0x", "第 4 个字符处的“0x”后面没有十六进制数字"),
+        ("你好", "第 1 个字符“你”不是十六进制数字"),
+    ];
+    for (typed, says) in mistakes {
+        type_into(&mut harness, "发送的信息", typed);
+        click(&mut harness, "发送信息");
+        let notice = harness
+            .state()
+            .pane()
+            .notice()
+            .expect("a notice")
+            .to_string();
+        assert!(
+            notice.starts_with("十六进制有误，没有发送：") && notice.contains(says),
+            "{typed:?}: {notice}"
+        );
+        assert_eq!(harness.state().pane().message(), typed, "kept for fixing");
+        assert!(harness.state().history().contains(&notice));
+        assert_nothing_arrives(&mut server_side);
+    }
+
+    // C source and a Chinese IME's full-width comma are hex too; success clears the notice.
+    type_into(&mut harness, "发送的信息", "0x31，0x32, 0X33");
+    click(&mut harness, "发送信息");
+    read_exactly(&mut server_side, b"123");
+    assert_eq!(harness.state().pane().notice(), None);
+    // Only separators: there is nothing to send, and nothing is said.
+    type_into(&mut harness, "发送的信息", " , ");
+    click(&mut harness, "发送信息");
+    assert_nothing_arrives(&mut server_side);
+    assert_eq!(harness.state().pane().notice(), None);
+
+    // Unticked, the same characters are text again.
+    click(&mut harness, "十六进制发送");
+    type_into(&mut harness, "发送的信息", "41");
+    click(&mut harness, "发送信息");
+    read_exactly(&mut server_side, b"41");
+    assert_eq!(count(&harness, "客户端发送消息为：41"), 1);
+}

@@ -574,7 +574,7 @@ fn a_flood_beyond_the_history_limit_is_counted_and_saved_whole() {
     let runtime = runtime();
     let mut harness = server_harness(&runtime, Lang::Zh);
     // About 1,500 lines fit in memory; the rest of the flood goes to the spool.
-    harness.state_mut().set_history_limit(128 << 10);
+    harness.state_mut().pane_mut().set_history_limit(128 << 10);
     let port = start_listening(&mut harness);
     let mut client = connect_std(port);
     let me = client.local_addr().expect("address").to_string();
@@ -653,9 +653,9 @@ fn a_client_that_does_not_read_blocks_sending_and_the_window_says_so() {
     let mut sent = 0usize;
     let mut refused = false;
     for _ in 0..2000 {
-        harness.state_mut().set_message(&message);
+        harness.state_mut().pane_mut().set_message(&message);
         click(&mut harness, "发送信息");
-        if harness.state().message().is_empty() {
+        if harness.state().pane().message().is_empty() {
             sent += 1;
         } else {
             refused = true;
@@ -663,7 +663,12 @@ fn a_client_that_does_not_read_blocks_sending_and_the_window_says_so() {
         }
     }
     assert!(refused, "the queue never filled after {sent} messages");
-    let notice = harness.state().notice().expect("a notice").to_string();
+    let notice = harness
+        .state()
+        .pane()
+        .notice()
+        .expect("a notice")
+        .to_string();
     assert!(notice.contains("没有在读取数据"), "{notice}");
     assert!(notice.contains("这条消息没有发送"), "{notice}");
     // In red in the status bar and in the history.
@@ -720,7 +725,49 @@ fn a_client_that_does_not_read_blocks_sending_and_the_window_says_so() {
     assert_eq!(got, expected);
     assert_nothing_arrives(&mut client);
     // And now the same message goes through.
-    harness.state_mut().set_message("after");
+    harness.state_mut().pane_mut().set_message("after");
     click(&mut harness, "发送信息");
     read_exactly(&mut client, b"after");
+}
+
+/// 十六进制发送 from the server: every client gets exactly the bytes; a mistake reaches no one.
+#[test]
+fn hex_send_reaches_every_client_exactly_or_no_one() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let mut first = connect_std(port);
+    wait_for_clients(&mut harness, 1);
+    let mut second = connect_std(port);
+    wait_for_clients(&mut harness, 2);
+
+    click(&mut harness, "十六进制发送");
+    type_into(&mut harness, "发送的信息", "DE AD BE EF 00 0A");
+    click(&mut harness, "发送信息");
+    for client in [&mut first, &mut second] {
+        read_exactly(client, b"\xDE\xAD\xBE\xEF\x00\n");
+    }
+    assert!(
+        harness
+            .state()
+            .history()
+            .contains("[全部 2 个客户端] 服务器端发送消息为：[HEX] DE AD BE EF 00 0A")
+    );
+
+    type_into(&mut harness, "发送的信息", "DE AD G1");
+    click(&mut harness, "发送信息");
+    let notice = harness
+        .state()
+        .pane()
+        .notice()
+        .expect("a notice")
+        .to_string();
+    assert!(
+        notice.contains("第 7 个字符“G”不是十六进制数字"),
+        "{notice}"
+    );
+    assert_eq!(harness.state().pane().message(), "DE AD G1");
+    for client in [&mut first, &mut second] {
+        assert_nothing_arrives(client);
+    }
 }
