@@ -14,7 +14,7 @@ use tcptalk_core::history::PeerRef;
 use tcptalk_core::{LineAssembler, parse_host, parse_port};
 use tcptalk_net::EventReceiver;
 use tcptalk_net::{
-    ClientConfig, ClientHandle, CloseReason, Connection, Event, NetError, spawn_client,
+    ByteCounts, ClientConfig, ClientHandle, CloseReason, Connection, Event, NetError, spawn_client,
 };
 use tokio::runtime::Handle;
 
@@ -36,6 +36,8 @@ struct Session {
     /// The same, registered in the history.
     peer: PeerRef,
     lines: LineAssembler,
+    /// Bytes each way, once the connection has ended.
+    final_counts: Option<ByteCounts>,
 }
 
 #[derive(Debug)]
@@ -334,6 +336,7 @@ impl ClientWindow {
             target,
             peer,
             lines: LineAssembler::new(self.pane.encoding, engine::MAX_LINE_CHARS),
+            final_counts: None,
         });
     }
 
@@ -417,6 +420,10 @@ impl ClientWindow {
             if done {
                 let mut session = self.retiring.remove(index);
                 self.finish_lines(&mut session);
+                if let Some(counts) = session.final_counts {
+                    let lang = self.pane.lang;
+                    self.pane.info(&lang.connection_totals(counts));
+                }
             } else {
                 index += 1;
             }
@@ -444,7 +451,13 @@ impl ClientWindow {
                 self.on_received(Some(index), data, budget);
                 false
             }
-            Event::Closed { .. } | Event::ConnectFailed { .. } => true,
+            Event::Closed { counts, .. } => {
+                if let Some(session) = self.retiring.get_mut(index) {
+                    session.final_counts = Some(counts);
+                }
+                true
+            }
+            Event::ConnectFailed { .. } => true,
             _ => false,
         }
     }
@@ -497,7 +510,7 @@ impl ClientWindow {
             Event::Received { data, .. } => {
                 self.on_received(None, data, &engine::Budget::unlimited());
             }
-            Event::Closed { reason, .. } => {
+            Event::Closed { reason, counts, .. } => {
                 if let Some(mut session) = self.session.take() {
                     self.finish_lines(&mut session);
                 }
@@ -505,6 +518,7 @@ impl ClientWindow {
                 if !matches!(reason, CloseReason::ClosedByPeer | CloseReason::ClosedByUs) {
                     self.pane.info(&lang.close_detail(&reason));
                 }
+                self.pane.info(&lang.connection_totals(counts));
             }
             Event::Warning { error } => self.pane.info(&lang.warning(&error)),
             _ => {}

@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 
 use tcptalk_core::{HexError, InputError};
-use tcptalk_net::{CloseReason, NetError, SendError};
+use tcptalk_net::{ByteCounts, CloseReason, NetError, SendError};
 
 use crate::Lang;
 
@@ -239,11 +239,31 @@ impl Lang {
         }
     }
 
-    pub fn client_left(self, peer: SocketAddr, reason: &CloseReason) -> String {
+    /// A client left; exact byte counts, so they can be checked against what the peer moved.
+    pub fn client_left(self, peer: SocketAddr, reason: &CloseReason, counts: ByteCounts) -> String {
         let why = self.close_reason(reason);
+        let moved = self.moved(counts);
         match self {
-            Lang::Zh => format!("客户端已断开：{peer}（{why}）"),
-            Lang::En => format!("Client disconnected: {peer} ({why})"),
+            Lang::Zh => format!("客户端已断开：{peer}（{why}；{moved}）"),
+            Lang::En => format!("Client disconnected: {peer} ({why}; {moved})"),
+        }
+    }
+
+    /// "收到 12 字节，发送 3 字节" for one connection, in exact bytes.
+    pub fn moved(self, counts: ByteCounts) -> String {
+        let ByteCounts { received, sent } = counts;
+        match self {
+            Lang::Zh => format!("收到 {received} 字节，发送 {sent} 字节"),
+            Lang::En => format!("received {received} bytes, sent {sent} bytes"),
+        }
+    }
+
+    /// The client window's line after a connection ended.
+    pub fn connection_totals(self, counts: ByteCounts) -> String {
+        let moved = self.moved(counts);
+        match self {
+            Lang::Zh => format!("本次连接共{moved}"),
+            Lang::En => format!("This connection {moved}"),
         }
     }
 

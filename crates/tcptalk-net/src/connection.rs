@@ -265,7 +265,14 @@ impl Actor {
         tracing::debug!(conn = %self.id, %reason, "connection ended");
         let id = self.id;
         self.close.cancel();
-        self.events.emit(Event::Closed { conn: id, reason }).await;
+        let counts = self.counters.snapshot();
+        self.events
+            .emit(Event::Closed {
+                conn: id,
+                reason,
+                counts,
+            })
+            .await;
         // Whatever is left unsent is gone with the socket; stop reporting it as queued.
         self.queued.store(0, Ordering::Relaxed);
     }

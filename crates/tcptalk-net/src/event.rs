@@ -8,6 +8,7 @@ use bytes::Bytes;
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::connection::{ConnId, Connection};
+use crate::counters::ByteCounts;
 use crate::error::NetError;
 
 /// Why a connection ended.
@@ -70,8 +71,13 @@ pub enum Event {
     PeerFinished { conn: ConnId },
     /// Bytes were handed to the operating system for sending.
     Sent { conn: ConnId, bytes: usize },
-    /// The connection ended; no more events come for it.
-    Closed { conn: ConnId, reason: CloseReason },
+    /// The connection ended; no more events come for it. `counts` are its final byte counts,
+    /// so whoever reports the end can say exactly how much went each way.
+    Closed {
+        conn: ConnId,
+        reason: CloseReason,
+        counts: ByteCounts,
+    },
     /// A problem that does not stop anything, e.g. a failed `accept` (out of file descriptors).
     Warning { error: NetError },
 }

@@ -120,13 +120,24 @@ async fn server_and_client_exchange_both_ways_in_chinese() {
     // The client disconnects: both sides see it, each with its own reason.
     client.cancel();
     match next_significant(&mut client_events).await {
-        Event::Closed { reason, .. } => assert_eq!(reason, CloseReason::ClosedByUs),
+        Event::Closed { reason, counts, .. } => {
+            assert_eq!(reason, CloseReason::ClosedByUs);
+            // The end reports the final counts of what moved.
+            assert_eq!(counts.sent, hello.len() as u64);
+            assert_eq!(counts.received, reply.len() as u64);
+        }
         other => panic!("expected Closed, got {other:?}"),
     }
     match next_significant(&mut server_events).await {
-        Event::Closed { conn, reason } => {
+        Event::Closed {
+            conn,
+            reason,
+            counts,
+        } => {
             assert_eq!(conn, to_client.id());
             assert_eq!(reason, CloseReason::ClosedByPeer);
+            assert_eq!(counts.received, hello.len() as u64);
+            assert_eq!(counts.sent, reply.len() as u64);
         }
         other => panic!("expected Closed, got {other:?}"),
     }
@@ -196,7 +207,7 @@ async fn three_clients_get_exactly_their_bytes_one_and_all() {
     // Dropping one client closes only that one.
     conns[2].close();
     match next_significant(&mut events).await {
-        Event::Closed { conn, reason } => {
+        Event::Closed { conn, reason, .. } => {
             assert_eq!(conn, conns[2].id());
             assert_eq!(reason, CloseReason::ClosedByUs);
         }

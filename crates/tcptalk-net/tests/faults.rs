@@ -13,12 +13,21 @@ use tcptalk_net::{CloseReason, Event};
 mod common;
 use common::{WAIT, connected, next, server};
 
-/// Waits for the close, counting the bytes that arrived before it.
-async fn closed(events: &mut Receiver) -> (CloseReason, usize) {
+/// Waits for the close, counting the bytes that arrived before it, and checks that the
+/// connection's final count is exactly `already` (bytes the test took out of the events
+/// itself) plus those: bytes received == bytes delivered == bytes counted.
+async fn closed(events: &mut Receiver, already: usize) -> (CloseReason, usize) {
     let mut received = 0;
     loop {
         match next(events).await {
-            Event::Closed { reason, .. } => return (reason, received),
+            Event::Closed { reason, counts, .. } => {
+                assert_eq!(
+                    counts.received,
+                    (already + received) as u64,
+                    "final count vs bytes delivered"
+                );
+                return (reason, received);
+            }
             Event::Received { data, .. } => received += data.len(),
             Event::Sent { .. } | Event::PeerFinished { .. } => {}
             other => panic!("unexpected {other:?}"),
@@ -48,7 +57,7 @@ async fn peer_reset_mid_transfer_is_reported_as_reset_after_its_bytes() {
     socket.set_linger(Some(Duration::ZERO)).expect("linger");
     drop(socket);
     drop(peer_w);
-    let (reason, _) = closed(&mut events).await;
+    let (reason, _) = closed(&mut events, got).await;
     assert!(
         matches!(reason, CloseReason::Reset | CloseReason::ClosedByPeer),
         "{reason:?}"
@@ -72,7 +81,7 @@ async fn reset_is_named_reset() {
     let socket = socket2::Socket::from(peer);
     socket.set_linger(Some(Duration::ZERO)).expect("linger");
     drop(socket);
-    let (reason, _) = closed(&mut events).await;
+    let (reason, _) = closed(&mut events, 0).await;
     assert_eq!(reason, CloseReason::Reset);
     assert_eq!(reason.to_string(), "reset by peer");
     server.stop();
@@ -101,7 +110,7 @@ async fn half_close_keeps_sending_until_we_are_done() {
     let mut answer = Vec::new();
     peer.read_to_end(&mut answer).expect("read");
     assert_eq!(answer, b"response");
-    let (reason, _) = closed(&mut events).await;
+    let (reason, _) = closed(&mut events, 7).await;
     assert_eq!(reason, CloseReason::ClosedByPeer);
     server.stop();
 }
@@ -113,7 +122,7 @@ async fn without_half_close_a_fin_closes_after_flushing() {
     connected(&mut events).await;
     peer.write_all(b"bye").expect("write");
     peer.shutdown(std::net::Shutdown::Write).expect("FIN");
-    let (reason, received) = closed(&mut events).await;
+    let (reason, received) = closed(&mut events, 0).await;
     assert_eq!(reason, CloseReason::ClosedByPeer);
     assert_eq!(received, 3, "bytes before the FIN are delivered");
     server.stop();
@@ -140,7 +149,7 @@ async fn peer_killed_with_sigkill_is_reported_and_server_keeps_going() {
     }
     child.kill().expect("SIGKILL");
     let _ = child.wait();
-    let (reason, _) = closed(&mut events).await;
+    let (reason, _) = closed(&mut events, got).await;
     assert!(
         matches!(reason, CloseReason::ClosedByPeer | CloseReason::Reset),
         "{reason:?}"
@@ -178,7 +187,7 @@ async fn a_front_end_that_stops_reading_holds_back_the_peer_not_memory() {
     );
     drop(peer);
     // Then everything written arrives, in full.
-    let (reason, received) = closed(&mut events).await;
+    let (reason, received) = closed(&mut events, 0).await;
     assert_eq!(reason, CloseReason::ClosedByPeer);
     assert_eq!(received, written);
     server.stop();

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 
 use serde_json::{Value, json};
-use tcptalk_net::{CloseReason, ConnId, NetError};
+use tcptalk_net::{ByteCounts, CloseReason, ConnId, NetError};
 
 #[derive(Debug)]
 pub struct Reporter {
@@ -55,12 +55,20 @@ impl Reporter {
         );
     }
 
-    pub fn disconnected(&mut self, peer: ConnId, addr: Option<SocketAddr>, reason: &CloseReason) {
+    /// The end of a connection, with exactly how many bytes went each way over it.
+    pub fn disconnected(
+        &mut self,
+        peer: ConnId,
+        addr: Option<SocketAddr>,
+        reason: &CloseReason,
+        counts: ByteCounts,
+    ) {
         let addr_text = addr.map(|a| a.to_string());
+        let moved = moved(counts);
         self.emit(
             || match &addr_text {
-                Some(addr) => format!("disconnected: {peer} {addr} ({reason})"),
-                None => format!("disconnected ({reason})"),
+                Some(addr) => format!("disconnected: {peer} {addr} ({reason}), {moved}"),
+                None => format!("disconnected ({reason}), {moved}"),
             },
             || {
                 let mut value = json!({
@@ -68,6 +76,8 @@ impl Reporter {
                     "peer": peer.0,
                     "reason": reason.code(),
                     "detail": reason.to_string(),
+                    "received": counts.received,
+                    "sent": counts.sent,
                 });
                 if let Some(addr) = &addr_text {
                     value["addr"] = json!(addr);
@@ -104,4 +114,12 @@ impl Reporter {
             || json!({"event": "note", "message": text}),
         );
     }
+}
+
+/// "received 12 bytes, sent 3 bytes": exact figures, for comparing with what the peer moved.
+pub fn moved(counts: ByteCounts) -> String {
+    format!(
+        "received {} bytes, sent {} bytes",
+        counts.received, counts.sent
+    )
 }

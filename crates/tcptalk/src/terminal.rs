@@ -22,7 +22,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
 
 use crate::record::{IDLE, Recorder};
-use crate::report::Reporter;
+use crate::report::{self, Reporter};
 
 /// How the process ends, mapped to an exit code by `main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,15 +184,19 @@ pub async fn run_server(
                 recorder.received(conn, &data);
                 output.write(conn, &data).await?;
             }
-            Event::Closed { conn, reason } => {
+            Event::Closed {
+                conn,
+                reason,
+                counts,
+            } => {
                 output.finish(conn).await?;
-                recorder.closed(conn, &reason.to_string());
+                recorder.closed(conn, &format!("{reason}, {}", report::moved(counts)));
                 let addr = clients
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .remove(&conn)
                     .map(|c| c.peer_addr());
-                reporter.disconnected(conn, addr, &reason);
+                reporter.disconnected(conn, addr, &reason, counts);
                 if once && !stopping {
                     stopping = true;
                     server.stop();
@@ -328,10 +332,14 @@ pub async fn run_client(
                 recorder.received(conn, &data);
                 output.write(conn, &data).await?;
             }
-            Event::Closed { conn, reason } => {
+            Event::Closed {
+                conn,
+                reason,
+                counts,
+            } => {
                 output.finish(conn).await?;
-                recorder.closed(conn, &reason.to_string());
-                reporter.disconnected(conn, None, &reason);
+                recorder.closed(conn, &format!("{reason}, {}", report::moved(counts)));
+                reporter.disconnected(conn, None, &reason, counts);
                 break match reason {
                     CloseReason::ClosedByPeer | CloseReason::ClosedByUs => Outcome::Done,
                     _ => Outcome::Failed,

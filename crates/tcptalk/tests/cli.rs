@@ -803,7 +803,8 @@ fn log_file_records_every_line_with_direction_and_client() {
     assert!(entries[first].ends_with(" 第一行"), "{text}");
     let tail = find(" no newline");
     assert!(entries[tail].contains(" <- #"), "{text}");
-    let gone = find("disconnected (closed by peer)");
+    // The close names the exact bytes each way: "第一行\nno newline" in, "回复\n" out.
+    let gone = find("disconnected (closed by peer, received 20 bytes, sent 7 bytes)");
     assert!(
         listening < connected && connected < sent && sent < first && first < tail && tail < gone
     );

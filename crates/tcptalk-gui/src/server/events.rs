@@ -98,11 +98,15 @@ impl ServerWindow {
             Event::Received { conn, data } => {
                 self.on_received(conn, data, &engine::Budget::unlimited());
             }
-            Event::Closed { conn, reason } => {
+            Event::Closed {
+                conn,
+                reason,
+                counts,
+            } => {
                 if let Some(peer) = self.peers.remove(&conn) {
                     let addr = plain_addr(peer.conn.peer_addr());
                     self.finish_peer(peer);
-                    self.pane.info(&lang.client_left(addr, &reason));
+                    self.pane.info(&lang.client_left(addr, &reason, counts));
                 }
                 if self.target == Target::One(conn) {
                     self.target = Target::All;
