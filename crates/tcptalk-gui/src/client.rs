@@ -191,8 +191,9 @@ impl ClientWindow {
             }
         }
         self.pane.begin_frame();
-        self.handle_events(ui.ctx());
-        self.flush_idle_line(ui.ctx());
+        if self.handle_events(ui.ctx()) {
+            self.flush_idle_line(ui.ctx());
+        }
 
         let lang = self.pane.lang;
         let connected = self.is_connected();
@@ -395,8 +396,9 @@ impl ClientWindow {
         }
     }
 
-    /// Handles the engine's events, a bounded amount per frame.
-    fn handle_events(&mut self, ctx: &egui::Context) {
+    /// Handles the engine's events, a bounded amount per frame. Returns true when every event
+    /// that had arrived was handled (none waits for the next frame).
+    fn handle_events(&mut self, ctx: &egui::Context) -> bool {
         let mut budget = engine::Budget::start();
         // A due eviction happens here, counted in this frame's budget.
         self.pane.history_mut().make_room();
@@ -410,7 +412,7 @@ impl ClientWindow {
             loop {
                 if budget.spent() || self.carry.is_some() {
                     ctx.request_repaint();
-                    return;
+                    return false;
                 }
                 let Ok(event) = self.retiring[index].events.try_recv() else {
                     break;
@@ -431,15 +433,15 @@ impl ClientWindow {
         loop {
             if budget.spent() || self.carry.is_some() {
                 ctx.request_repaint();
-                return;
+                return false;
             }
             let Some(session) = &mut self.session else {
-                return;
+                return true;
             };
             match session.events.try_recv() {
                 Ok(Event::Received { data, .. }) => self.on_received(None, data, &budget),
                 Ok(event) => self.on_event(event),
-                Err(_) => return,
+                Err(_) => return true,
             }
         }
     }

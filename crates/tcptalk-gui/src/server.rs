@@ -195,8 +195,9 @@ impl ServerWindow {
             }
         }
         self.pane.begin_frame();
-        self.handle_events(ui.ctx());
-        self.flush_idle_lines(ui.ctx());
+        if self.handle_events(ui.ctx()) {
+            self.flush_idle_lines(ui.ctx());
+        }
 
         let lang = self.pane.lang;
         let connected = !self.peers.is_empty();

@@ -501,12 +501,21 @@ fn log_file_gets_every_history_entry() {
     );
 }
 
-/// The slowest of `frames` frames, run while the engine keeps delivering events.
+/// The slowest frame run until `until` holds (at most 30 s), while the engine keeps
+/// delivering events.
 fn slowest_frame(
     harness: &mut Harness<'_, ServerWindow>,
     until: impl Fn(&ServerWindow) -> bool,
 ) -> Duration {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    slowest_frame_within(harness, Duration::from_secs(30), until)
+}
+
+fn slowest_frame_within(
+    harness: &mut Harness<'_, ServerWindow>,
+    limit: Duration,
+    until: impl Fn(&ServerWindow) -> bool,
+) -> Duration {
+    let deadline = std::time::Instant::now() + limit;
     let mut slowest = Duration::ZERO;
     while !until(harness.state()) {
         assert!(std::time::Instant::now() < deadline, "timed out");
@@ -638,32 +647,45 @@ fn a_flood_of_lines_is_shown_whole_without_long_frames() {
     assert_eq!(received, lines);
 }
 
+/// Issue 4's proof: after a 1,000,000-line flood through a real socket, every line is in the
+/// history (memory + spool, written out by 保存历史) and in the log, in order, and the bytes
+/// the peer sent == the bytes the window counted == the bytes in those lines.
 #[test]
-fn a_flood_beyond_the_history_limit_is_counted_and_saved_whole() {
+fn a_million_line_flood_is_all_in_the_history_and_the_log_in_order() {
     let runtime = runtime();
     let mut harness = server_harness(&runtime, Lang::Zh);
     // About 1,500 lines fit in memory; the rest of the flood goes to the spool.
     harness.state_mut().pane_mut().set_history_limit(128 << 10);
+    let dir = std::env::temp_dir().join(format!("tcptalk-gui-million-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let log_path = dir.join("session.log");
+    let log = tcptalk_gui::SharedLog::open(&log_path).expect("open the log");
+    harness.state_mut().set_log(Some(log));
     let port = start_listening(&mut harness);
     let mut client = connect_std(port);
     let me = client.local_addr().expect("address").to_string();
     wait_for_clients(&mut harness, 1);
     let before = harness.state().history().total_rows();
-    let lines = 50_000;
-    let line = |i: usize| format!("flood line {i:06} 洪水测试 abcdefghijklmnopqrstuvwxyz");
+    const LINES: usize = 1_000_000;
+    let line = |i: usize| format!("flood line {i:07} 洪水测试 abcdefghijklmnopqrstuvwxyz");
     let writer = std::thread::spawn(move || {
         let mut data = Vec::new();
-        for i in 0..lines {
+        for i in 0..LINES {
             data.extend_from_slice(line(i).as_bytes());
             data.push(b'\n');
         }
         client.write_all(&data).expect("write the flood");
-        client
+        data.len()
     });
-    let slowest = slowest_frame(&mut harness, |w| {
-        w.history().total_rows() >= before + lines as u64
+    let started = std::time::Instant::now();
+    let slowest = slowest_frame_within(&mut harness, Duration::from_secs(300), |w| {
+        w.history().total_rows() >= before + LINES as u64
     });
-    let _client = writer.join().expect("writer thread");
+    let bytes_sent = writer.join().expect("writer thread");
+    println!(
+        "1,000,000 lines into the window: {:.1} s, slowest frame {slowest:?} (debug build)",
+        started.elapsed().as_secs_f64()
+    );
     assert!(
         slowest < Duration::from_millis(1000),
         "a frame took {slowest:?}"
@@ -673,7 +695,7 @@ fn a_flood_beyond_the_history_limit_is_counted_and_saved_whole() {
     let history = harness.state().history();
     let evicted = history.evicted();
     assert!(
-        history.len() < 5_000 && evicted.rows > 40_000,
+        history.len() < 5_000 && evicted.rows > 990_000,
         "most lines left memory: {} in memory, {evicted:?}",
         history.len()
     );
@@ -682,11 +704,12 @@ fn a_flood_beyond_the_history_limit_is_counted_and_saved_whole() {
     harness.get_by_label_contains(&format!("有 {} 行", evicted.rows));
     harness.get_by_label_contains("已不在内存中");
 
-    let path = std::env::temp_dir().join(format!(
-        "tcptalk-gui-saved-history-{}.log",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_file(&path);
+    // The client leaves: the window counted exactly the bytes it sent.
+    wait_until_gone(&mut harness, &me);
+    let left = format!("客户端已断开：{me}（对方关闭了连接；收到 {bytes_sent} 字节，发送 0 字节）");
+    assert!(harness.state().history().contains(&left), "{left}");
+
+    let path = dir.join("saved.log");
     type_into(&mut harness, "保存到：", &path.display().to_string());
     click(&mut harness, "保存历史");
     let total = harness.state().history().total_rows() - 1; // not counting the note about saving
@@ -695,18 +718,32 @@ fn a_flood_beyond_the_history_limit_is_counted_and_saved_whole() {
         &format!("已保存全部 {total} 行历史到 {}", path.display()),
     );
     let saved = std::fs::read_to_string(&path).expect("read the saved history");
-    let _ = std::fs::remove_file(&path);
     assert_eq!(saved.lines().count() as u64, total);
-    let marker = format!(" <- {me} ");
-    let received: Vec<&str> = saved
-        .lines()
-        .filter_map(|l| l.split_once(&marker).map(|(_, text)| text))
-        .collect();
-    assert_eq!(received.len(), lines, "every line is in the file");
-    for (i, text) in received.iter().enumerate() {
-        assert_eq!(*text, line(i), "line {i} in order");
-    }
     assert!(saved.contains("正在监听端口"), "notices are saved too");
+    harness.state_mut().set_log(None);
+    let logged = std::fs::read_to_string(&log_path).expect("read the log");
+    let _ = std::fs::remove_dir_all(&dir);
+    let marker = format!(" <- {me} ");
+    for (what, text) in [("saved history", &saved), ("log", &logged)] {
+        let mut count = 0;
+        let mut bytes = 0;
+        for (i, text) in text
+            .lines()
+            .filter_map(|l| l.split_once(&marker).map(|(_, text)| text))
+            .enumerate()
+        {
+            assert_eq!(text, line(i), "line {i} of the {what}, in order");
+            count += 1;
+            bytes += text.len() + 1;
+        }
+        assert_eq!(count, LINES, "every line is in the {what}");
+        assert_eq!(bytes, bytes_sent, "every byte is in the {what}");
+    }
+}
+
+/// Waits until the window has seen the client named `me` leave.
+fn wait_until_gone(harness: &mut Harness<'_, ServerWindow>, me: &str) {
+    wait_for_history(harness, &format!("客户端已断开：{me}"));
 }
 
 #[test]

@@ -154,6 +154,13 @@ impl EventReceiver {
         event
     }
 
+    /// True when no event is waiting. A front end that shows a partial line once its peer has
+    /// been quiet must check this first: bytes still waiting here arrived while the front end
+    /// was busy, so the peer was not quiet at all, and flushing would cut a line in two.
+    pub fn is_empty(&self) -> bool {
+        self.rx.is_empty()
+    }
+
     /// Waits for the next event from a thread outside the runtime.
     pub fn blocking_recv(&mut self) -> Option<Event> {
         let event = self.rx.blocking_recv();

@@ -142,7 +142,10 @@ pub async fn run_server(
                 continue;
             }
             _ = idle_tick.tick(), if recorder.is_active() => {
-                recorder.flush_idle();
+                // Events still waiting mean the peer was not quiet; we were only busy.
+                if events.is_empty() {
+                    recorder.flush_idle();
+                }
                 continue;
             }
             Some(note) = notes.recv() => {
@@ -302,7 +305,10 @@ pub async fn run_client(
                 continue;
             }
             _ = idle_tick.tick(), if recorder.is_active() => {
-                recorder.flush_idle();
+                // Events still waiting mean the peer was not quiet; we were only busy.
+                if events.is_empty() {
+                    recorder.flush_idle();
+                }
                 continue;
             }
         };

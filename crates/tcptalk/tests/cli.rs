@@ -846,3 +846,165 @@ fn a_client_that_never_reads_is_dropped_instead_of_stalling_the_others() {
     drop(feeder.join().expect("feeder"));
     drop(lazy);
 }
+
+// ---------------------------------------------------------------- load
+
+#[path = "../../../tests/peers/python_peer.rs"]
+mod python_peer;
+
+/// The highest resident set size the process has had so far, from /proc, in bytes.
+fn peak_rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Keeps the highest [`peak_rss`] seen until the process is gone.
+fn watch_peak_rss(pid: u32) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let mut peak = 0;
+        // Bounded: at most 10 minutes of samples.
+        for _ in 0..60_000 {
+            match peak_rss(pid) {
+                Some(rss) => peak = peak.max(rss),
+                None => break,
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        peak
+    })
+}
+
+/// One GiB from a client's stdin to a server's stdout (issue 5, load): every byte arrives, in
+/// order (sha256), both ends count exactly that many, and the server's memory stays small
+/// whatever the size.
+#[test]
+fn a_gibibyte_flood_arrives_whole_and_counted_in_bounded_memory() {
+    use sha2::{Digest, Sha256};
+    const SIZE: u64 = 1 << 30;
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "server",
+        "--no-gui",
+        "--json",
+        "--once",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "0",
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut server = Proc::spawn(&mut cmd);
+    let peak = watch_peak_rss(server.child.id());
+    let mut server_lines = Lines::new(server.child.stderr.take().expect("stderr"));
+    let port = json(&server_lines.expect("\"listening\""))["port"]
+        .as_u64()
+        .expect("port")
+        .to_string();
+    let stdout = server.child.stdout.take().expect("stdout");
+    let sink = std::thread::spawn(move || {
+        let mut hasher = Sha256::new();
+        let copied = std::io::copy(&mut BufReader::with_capacity(1 << 20, stdout), &mut hasher)
+            .expect("read the server's stdout");
+        (copied, hex(&hasher.finalize()))
+    });
+
+    let started = Instant::now();
+    let mut client = Proc::spawn(
+        Command::new(BIN)
+            .args(["client", "--no-gui", "--json", "127.0.0.1", "--port", &port])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
+    );
+    let mut client_lines = Lines::new(client.child.stderr.take().expect("stderr"));
+    let mut stdin = client.child.stdin.take().expect("stdin");
+    let source = std::thread::spawn(move || {
+        // Deterministic, incompressible-looking bytes (xorshift), binary and all.
+        let mut hasher = Sha256::new();
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut block = vec![0u8; 1 << 20];
+        for _ in 0..SIZE / block.len() as u64 {
+            for b in block.chunks_mut(8) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                b.copy_from_slice(&x.to_le_bytes());
+            }
+            hasher.update(&block);
+            stdin.write_all(&block).expect("feed the client");
+        }
+        hex(&hasher.finalize())
+    });
+    let sent_hash = source.join().expect("source");
+    let (copied, received_hash) = sink.join().expect("sink");
+    let elapsed = started.elapsed();
+    assert_eq!(copied, SIZE, "bytes out of the server's stdout");
+    assert_eq!(
+        received_hash, sent_hash,
+        "sha256 of what was sent and received"
+    );
+    let server_end = json(&server_lines.expect("\"disconnected\""));
+    assert_eq!(server_end["received"], SIZE, "{server_end}");
+    let client_end = json(&client_lines.expect("\"disconnected\""));
+    assert_eq!(client_end["sent"], SIZE, "{client_end}");
+    assert_eq!(server.wait(), 0);
+    assert_eq!(client.wait(), 0);
+    let peak = peak.join().expect("rss watcher");
+    println!(
+        "1 GiB through the CLI pair: {:.2} s, {:.0} MB/s, server peak RSS {:.1} MB",
+        elapsed.as_secs_f64(),
+        SIZE as f64 / 1e6 / elapsed.as_secs_f64(),
+        peak as f64 / 1e6
+    );
+    assert!(peak < 64 << 20, "server peak RSS {peak} bytes");
+}
+
+/// 10,000 clients (python3 sockets in their own process) on the terminal server: all get in,
+/// one line typed on stdin reaches every one, and each leaves with its exact byte counts.
+#[test]
+fn ten_thousand_clients_all_get_the_line_typed_on_stdin() {
+    const CLIENTS: usize = 10_000;
+    let message = "大家好 10k\n";
+    let (mut server, mut lines, port) = json_server(&[]);
+    let peak = watch_peak_rss(server.child.id());
+    let mut crowd = python_peer::Peer::python(
+        "many_clients.py",
+        &[&port.to_string(), &CLIENTS.to_string(), message],
+    );
+    let started = Instant::now();
+    for _ in 0..CLIENTS {
+        lines.expect("\"connected\"");
+    }
+    assert_eq!(crowd.line(), "connected");
+    let connect_time = started.elapsed();
+    let mut stdin = server.child.stdin.take().expect("stdin");
+    let started = Instant::now();
+    stdin.write_all(message.as_bytes()).expect("stdin");
+    stdin.flush().expect("flush");
+    crowd.say("read");
+    assert_eq!(crowd.line(), format!("received {CLIENTS}"));
+    let fanout = started.elapsed();
+    crowd.say("close");
+    for _ in 0..CLIENTS {
+        let gone = json(&lines.expect("\"disconnected\""));
+        assert_eq!(gone["sent"], message.len(), "{gone}");
+        assert_eq!(gone["received"], 0, "{gone}");
+    }
+    assert_eq!(crowd.line(), "closed");
+    let peak_now = peak_rss(server.child.id()).expect("server still running");
+    drop(stdin);
+    drop(server);
+    let _ = peak.join();
+    println!(
+        "10,000 clients: connected in {:.2} s, line to all in {:.2} s (debug build), \
+         server peak RSS {:.1} MB",
+        connect_time.as_secs_f64(),
+        fanout.as_secs_f64(),
+        peak_now as f64 / 1e6
+    );
+    assert!(peak_now < 200_000_000, "server peak RSS {peak_now} bytes");
+}

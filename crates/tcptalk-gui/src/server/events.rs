@@ -11,27 +11,28 @@ use super::{Peer, Phase, ServerWindow, Target, plain_addr};
 use crate::engine;
 
 impl ServerWindow {
-    /// Handles the engine's events, a bounded amount per frame.
-    pub(super) fn handle_events(&mut self, ctx: &egui::Context) {
+    /// Handles the engine's events, a bounded amount per frame. Returns true when every event
+    /// that had arrived was handled (none waits for the next frame).
+    pub(super) fn handle_events(&mut self, ctx: &egui::Context) -> bool {
         let mut budget = engine::Budget::start();
         // A due eviction happens here, counted in this frame's budget.
         self.pane.history_mut().make_room();
         loop {
             if budget.spent() {
                 ctx.request_repaint();
-                return;
+                return false;
             }
             if let Some((conn, data)) = self.carry.take() {
                 self.on_received(conn, data, &budget);
                 continue;
             }
             let Some(session) = &mut self.session else {
-                return;
+                return true;
             };
             match session.events.try_recv() {
                 Ok(Event::Received { conn, data }) => self.on_received(conn, data, &budget),
                 Ok(event) => self.on_event(event),
-                Err(_) => return,
+                Err(_) => return true,
             }
         }
     }
@@ -125,7 +126,8 @@ impl ServerWindow {
         }
     }
 
-    /// Shows partial lines once their client has been quiet for a moment.
+    /// Shows partial lines once their client has been quiet for a moment. Only call it when
+    /// every arrived event was handled: bytes still waiting are not quiet.
     pub(super) fn flush_idle_lines(&mut self, ctx: &egui::Context) {
         let now = Instant::now();
         let mut waiting = false;

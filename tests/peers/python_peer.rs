@@ -1,0 +1,76 @@
+//! Driving the python3 peer scripts next to this file from Rust tests. Included with
+//! `#[path]` by the test crates that need it (the window tests and the CLI tests), since test
+//! crates cannot depend on each other.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+/// A python3 peer script from the workspace's `tests/peers/`, talking line by line over its
+/// stdin and stdout.
+/// Killed when dropped, so a failing test leaves no process behind.
+pub struct Peer {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Peer {
+    pub fn python(script: &str, args: &[&str]) -> Peer {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/peers")
+            .join(script);
+        let mut child = Command::new("python3")
+            .arg(path)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3 (scripts/test.sh installs it)");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (sender, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if sender.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Peer {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    /// The next line the peer printed, waiting at most 30 s.
+    #[track_caller]
+    pub fn line(&mut self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the peer printed nothing")
+    }
+
+    /// The next line if the peer has printed one.
+    pub fn try_line(&mut self) -> Option<String> {
+        self.lines.try_recv().ok()
+    }
+
+    /// Sends one line to the peer's stdin.
+    pub fn say(&mut self, line: &str) {
+        use std::io::Write;
+        writeln!(self.stdin, "{line}").expect("write to the peer");
+        self.stdin.flush().expect("flush");
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
