@@ -351,8 +351,9 @@ impl History {
         self.spool.error()
     }
 
-    /// The spool file, once something has been evicted into it. It is deleted when the history
-    /// is dropped.
+    /// Where the spool file was created, once something has been evicted into it. On Unix the
+    /// name is already gone (the data lives on in the open file); elsewhere the file is deleted
+    /// when the history is dropped.
     pub fn spool_path(&self) -> Option<&Path> {
         self.spool.path()
     }

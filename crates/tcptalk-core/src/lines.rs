@@ -121,26 +121,49 @@ impl LineAssembler {
         self.pending.push_str(&tail);
     }
 
-    fn absorb(&mut self, text: &str, lines: &mut Vec<String>) {
-        for c in text.chars() {
-            if c == '\n' {
+    /// Splits decoded text at `\n` and appends the pieces to the pending line. Whole runs are
+    /// copied at once (a flood is mostly short ASCII lines), not character by character.
+    fn absorb(&mut self, mut text: &str, lines: &mut Vec<String>) {
+        while !text.is_empty() {
+            let (segment, rest, ends_line) = match text.find('\n') {
+                Some(at) => (&text[..at], &text[at + 1..], true),
+                None => (text, "", false),
+            };
+            self.append_capped(segment, lines);
+            if ends_line {
                 if self.pending.ends_with('\r') {
                     self.pending.pop();
                 }
                 lines.push(self.take_pending());
-                continue;
             }
-            // Split only when another character arrives, so a line of exactly the cap followed
-            // by its `\n` stays one line instead of becoming that line plus an empty one.
+            text = rest;
+        }
+    }
+
+    /// Appends `segment` (no `\n` in it) to the pending line, emitting the pending line each
+    /// time it holds `max_line_chars` characters and another one arrives, so a line of exactly
+    /// the cap followed by its `\n` stays one line instead of becoming that line plus an empty
+    /// one.
+    fn append_capped(&mut self, mut segment: &str, lines: &mut Vec<String>) {
+        while !segment.is_empty() {
             if self.pending_chars >= self.max_line_chars {
                 lines.push(self.take_pending());
             }
-            self.pending.push(c);
-            self.pending_chars += 1;
+            let room = self.max_line_chars - self.pending_chars;
+            let (len, chars) = prefix_of_chars(segment, room);
+            self.pending.push_str(&segment[..len]);
+            self.pending_chars += chars;
+            segment = &segment[len..];
         }
     }
 
     fn take_pending(&mut self) -> String {
+        self.pending_chars = 0;
+        if !may_need_escapes(&self.pending) {
+            let line = self.pending.as_str().to_owned();
+            self.pending.clear();
+            return line;
+        }
         let mut line = String::with_capacity(self.pending.len());
         for c in self.pending.chars() {
             // `\n` cannot be pending (it ends lines), but a line must never hold one, whatever
@@ -152,9 +175,33 @@ impl LineAssembler {
             }
         }
         self.pending.clear();
-        self.pending_chars = 0;
         line
     }
+}
+
+/// The byte length and character count of the first `n` characters of `text` (or all of it).
+fn prefix_of_chars(text: &str, n: usize) -> (usize, usize) {
+    if text.len() <= n {
+        // No more characters than bytes, so all of it fits.
+        let chars = if text.is_ascii() {
+            text.len()
+        } else {
+            text.chars().count()
+        };
+        return (text.len(), chars);
+    }
+    match text.char_indices().nth(n) {
+        Some((at, _)) => (at, n),
+        None => (text.len(), text.chars().count()),
+    }
+}
+
+/// False when `text` certainly has no character [`escape_char_for_display`] would change: no
+/// C0 control but tab, no DEL, and no 0xC2 byte (which starts every C1 control U+0080–U+009F,
+/// and a few harmless characters such as `°` that then take the slow path).
+fn may_need_escapes(text: &str) -> bool {
+    text.bytes()
+        .any(|b| (b < 0x20 && b != b'\t') || b == 0x7F || b == 0xC2)
 }
 
 #[cfg(test)]
@@ -364,6 +411,81 @@ mod tests {
             let (a, b) = bytes.split_at(split);
             let lines = lines_of_chunks(TextEncoding::Gb18030, &[a, b], BIG);
             assert_eq!(lines, whole, "split at {split}");
+        }
+    }
+
+    /// The rule written the slow, obvious way: one character at a time. The assembler copies
+    /// runs at once and skips escaping clean lines; it must still give exactly this.
+    fn reference_lines(text: &str, cap: usize) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut pending: Vec<char> = Vec::new();
+        let escape = |pending: &mut Vec<char>| {
+            let mut line = String::new();
+            for c in pending.drain(..) {
+                escape_char_for_display(c, &mut line);
+            }
+            line
+        };
+        for c in text.chars() {
+            if c == '\n' {
+                if pending.last() == Some(&'\r') {
+                    pending.pop();
+                }
+                lines.push(escape(&mut pending));
+                continue;
+            }
+            if pending.len() >= cap {
+                lines.push(escape(&mut pending));
+            }
+            pending.push(c);
+        }
+        if !pending.is_empty() {
+            lines.push(escape(&mut pending));
+        }
+        lines
+    }
+
+    #[test]
+    fn runs_copied_at_once_give_the_same_lines_as_one_character_at_a_time() {
+        let pieces = [
+            "a",
+            "bc",
+            "\n",
+            "\r\n",
+            "\r",
+            "中",
+            "文字",
+            "\t",
+            "\u{1b}[2J",
+            "\0",
+            "\u{9b}",
+            "°",
+            "\u{7f}",
+            "😀",
+            "long run of plain ascii text ",
+            "é",
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        for round in 0..400 {
+            let mut text = String::new();
+            for _ in 0..next(40) {
+                text.push_str(pieces[next(pieces.len())]);
+            }
+            let cap = [1, 2, 3, 5, 8, 64, BIG][round % 7];
+            let bytes = text.as_bytes();
+            let cut = next(bytes.len() + 1);
+            let chunks = [&bytes[..cut], &bytes[cut..]];
+            assert_eq!(
+                lines_of_chunks(TextEncoding::Utf8, &chunks, cap),
+                reference_lines(&text, cap),
+                "{text:?}, cap {cap}, cut at {cut}"
+            );
         }
     }
 }

@@ -399,3 +399,98 @@ fn hex_send_sends_exact_bytes_and_refuses_bad_hex() {
     read_exactly(&mut server_side, b"41");
     assert_eq!(count(&harness, "客户端发送消息为：41"), 1);
 }
+
+/// A hostile server (python3): terminal escapes, markup, NUL, invalid UTF-8 and GBK, then a
+/// 100 MB line with no end. Everything is shown literally and safely, nothing is lost (the
+/// byte counts match), and the window keeps drawing frames and works afterwards.
+#[test]
+fn a_hostile_server_cannot_take_over_the_window() {
+    let runtime = runtime();
+    let mut harness = client_harness(&runtime, Lang::Zh);
+    harness.state_mut().pane_mut().set_history_limit(256 << 10);
+    let mut server = Peer::python("abusive_server.py", &[]);
+    let port: u16 = server
+        .line()
+        .strip_prefix("port ")
+        .and_then(|port| port.parse().ok())
+        .expect("port");
+    connect_to(&mut harness, port);
+    wait_connected(&mut harness);
+    assert_eq!(server.line(), "accepted");
+    let mut total = 0;
+    let mut send = |server: &mut Peer, what: &str| {
+        server.say(what);
+        let sent: u64 = server
+            .line()
+            .strip_prefix("sent ")
+            .and_then(|n| n.parse().ok())
+            .expect("sent");
+        total += sent;
+    };
+
+    send(&mut server, "escapes");
+    wait_for_history(&mut harness, "csi");
+    let shown = "服务器端发送消息为：\\x1B[2J\\x1B]52;c;aGk=\\x07<script>alert(1)</script>&amp;\\0nul\\u{9B}csi";
+    assert_eq!(count(&harness, shown), 1, "literal, with visible escapes");
+
+    send(&mut server, "invalid");
+    wait_for_history(&mut harness, "cut");
+    assert_eq!(
+        count(&harness, "服务器端发送消息为：\\xFF\\xFE ok \\xE4\\xB8 cut"),
+        1
+    );
+
+    click(&mut harness, "编码：");
+    click(&mut harness, "GBK");
+    send(&mut server, "gbk");
+    wait_for_history(&mut harness, "bad");
+    assert_eq!(count(&harness, "服务器端发送消息为：中文GBK\\x81 bad"), 1);
+
+    // 100 MB without a line end: the window takes it while drawing frames (the server
+    // cannot finish sending unless the window reads).
+    server.say("bigline");
+    server.say("close");
+    let totals_prefix = "本次连接共收到 ";
+    let mut slowest = Duration::ZERO;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut said = Vec::new();
+    while !harness.state().history().contains(totals_prefix) {
+        assert!(Instant::now() < deadline, "no {totals_prefix:?}");
+        let started = Instant::now();
+        harness.step();
+        slowest = slowest.max(started.elapsed());
+        said.extend(server.try_line());
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    while said.len() < 2 {
+        said.push(server.line());
+    }
+    assert_eq!(said, ["sent 100000000", "closed"]);
+    total += 100_000_000;
+    let totals = format!("本次连接共收到 {total} 字节，发送 0 字节");
+    assert!(harness.state().history().contains(&totals), "{totals}");
+    println!("100 MB line: slowest frame {slowest:?} (debug build)");
+    assert!(slowest < Duration::from_millis(1000), "{slowest:?}");
+    // The line came in pieces of bounded length, every byte of it in the history.
+    let path = std::env::temp_dir().join(format!("tcptalk-hostile-{}.log", std::process::id()));
+    harness.state().history().save_all(&path).expect("save");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let _ = std::fs::remove_file(&path);
+    let marker = format!(" <- 127.0.0.1:{port} ");
+    let pieces: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.split_once(&marker).map(|(_, text)| text))
+        .filter(|text| {
+            !["csi", "cut", "bad"]
+                .iter()
+                .any(|known| text.contains(known))
+        })
+        .collect();
+    assert!(pieces.iter().all(|piece| piece.len() <= 16 * 1024));
+    assert_eq!(
+        pieces.iter().map(|piece| piece.len()).sum::<usize>(),
+        100_000_000
+    );
+    // Still a working window: connect again.
+    assert!(!is_disabled(&harness, "连接服务器"));
+}

@@ -87,7 +87,9 @@ fn is_plain(s: &str) -> bool {
     })
 }
 
-/// Where evicted rows go: a temporary file, created on first use, deleted on drop.
+/// Where evicted rows go: a temporary file, created on first use. On Unix its name is removed
+/// as soon as it is open, so it leaves nothing behind even when the process is killed; elsewhere
+/// it is deleted on drop.
 #[derive(Debug)]
 pub(super) struct Spool {
     dir: PathBuf,
@@ -287,7 +289,13 @@ fn create_spool(dir: &Path) -> io::Result<(PathBuf, File)> {
         let path = dir.join(name);
         attempts += 1;
         match options.open(&path) {
-            Ok(file) => return Ok((path, file)),
+            Ok(file) => {
+                // The open handle keeps the data; without a name nothing is left on disk
+                // however the process ends (SIGKILL, a crash, power loss).
+                #[cfg(unix)]
+                std::fs::remove_file(&path)?;
+                return Ok((path, file));
+            }
             // Left over from an earlier process with the same pid: take the next number.
             Err(err) if err.kind() == io::ErrorKind::AlreadyExists && attempts < 100 => {}
             Err(err) => {

@@ -284,7 +284,7 @@ fn cleared_rows_go_to_the_spool_and_are_saved() {
 }
 
 #[test]
-fn spool_is_private_and_removed_on_drop() {
+fn spool_leaves_nothing_on_disk_even_while_in_use() {
     let dir = TempDir::new("drop");
     let mut history = History::with_spool_dir(limits(1 << 20), dir.0.clone());
     assert!(history.spool_path().is_none(), "created only when needed");
@@ -292,15 +292,17 @@ fn spool_is_private_and_removed_on_drop() {
     history.clear();
     let path = history.spool_path().expect("spool").to_path_buf();
     assert!(path.starts_with(&dir.0));
+    // Unlinked at once on Unix: a killed process leaves no traffic behind in the temp dir...
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&path)
-            .expect("spool")
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
+        let left: Vec<_> = std::fs::read_dir(&dir.0).expect("dir").collect();
+        assert!(left.is_empty(), "{left:?}");
     }
+    // ...and the spooled line is still there to save.
+    let saved = dir.0.join("saved.log");
+    assert_eq!(history.save_all(&saved).expect("save"), 1);
+    let text = std::fs::read_to_string(&saved).expect("read");
+    assert!(text.ends_with(" <- secret\n"), "{text:?}");
     drop(history);
     assert!(!path.exists());
 }
