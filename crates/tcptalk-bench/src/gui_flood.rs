@@ -56,6 +56,9 @@ pub struct FloodConfig {
     pub scratch_dir: PathBuf,
     /// Window size in points.
     pub size: Vec2,
+    /// Frames no closer together than this (a real window waits for the display's vsync,
+    /// 1/60 s at 60 Hz); `None` runs each frame as soon as the app asks for it.
+    pub frame_interval: Option<Duration>,
 }
 
 impl Default for FloodConfig {
@@ -69,6 +72,7 @@ impl Default for FloodConfig {
             verify: true,
             scratch_dir: std::env::temp_dir(),
             size: Vec2::new(600.0, 500.0),
+            frame_interval: None,
         }
     }
 }
@@ -174,10 +178,13 @@ struct Headless {
     size: Vec2,
     /// When the app wants its next frame.
     next: Option<Instant>,
+    /// See [`FloodConfig::frame_interval`].
+    frame_interval: Option<Duration>,
+    last_frame: Option<Instant>,
 }
 
 impl Headless {
-    fn new(window: ServerWindow, size: Vec2) -> Self {
+    fn new(window: ServerWindow, size: Vec2, frame_interval: Option<Duration>) -> Self {
         let ctx = egui::Context::default();
         setup_context(&ctx);
         let (tx, wake) = mpsc::channel();
@@ -191,11 +198,21 @@ impl Headless {
             started: Instant::now(),
             size,
             next: Some(Instant::now()),
+            frame_interval,
+            last_frame: None,
         }
     }
 
     /// Runs one frame; returns its times (`run_ui` + `tessellate`).
     fn frame(&mut self) -> FrameTime {
+        if let (Some(interval), Some(last)) = (self.frame_interval, self.last_frame) {
+            let due = last + interval;
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
+        }
+        self.last_frame = Some(Instant::now());
         let input = RawInput {
             screen_rect: Some(Rect::from_min_size(Pos2::ZERO, self.size)),
             time: Some(self.started.elapsed().as_secs_f64()),
@@ -287,7 +304,7 @@ pub fn run(config: &FloodConfig) -> anyhow::Result<FloodReport> {
         window.pane_mut().set_history_limit(limit);
     }
     let history_limit = window.history().limits().max_bytes;
-    let mut gui = Headless::new(window, config.size);
+    let mut gui = Headless::new(window, config.size, config.frame_interval);
     gui.run_until(Duration::from_secs(10), |w| w.local_addr().is_some())
         .context("the window did not start listening")?;
     let port = gui.window.local_addr().map_or(0, |addr| addr.port());

@@ -877,3 +877,44 @@ fn hex_send_reaches_every_client_exactly_or_no_one() {
         assert_nothing_arrives(client);
     }
 }
+
+/// The tutorial's server keeps only its newest socket, so a second client silently replaces the
+/// first. Here both stay: each is heard under its own address, both get 发送信息, and the
+/// first leaving does not disturb the second.
+#[test]
+fn a_second_client_while_the_first_is_connected_keeps_both() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let mut first = connect_std(port);
+    wait_for_clients(&mut harness, 1);
+    let mut second = connect_std(port);
+    wait_for_clients(&mut harness, 2);
+    let first_name = first.local_addr().expect("address").to_string();
+    let second_name = second.local_addr().expect("address").to_string();
+
+    first.write_all("我是第一个\n".as_bytes()).expect("write");
+    second.write_all("我是第二个\n".as_bytes()).expect("write");
+    wait_for_history(
+        &mut harness,
+        &format!("[{first_name}] 客户端发送消息为：我是第一个"),
+    );
+    wait_for_history(
+        &mut harness,
+        &format!("[{second_name}] 客户端发送消息为：我是第二个"),
+    );
+
+    type_into(&mut harness, "发送的信息", "两位好");
+    click(&mut harness, "发送信息");
+    read_exactly(&mut first, "两位好".as_bytes());
+    read_exactly(&mut second, "两位好".as_bytes());
+
+    drop(first);
+    wait_for_history(&mut harness, &format!("客户端已断开：{first_name}"));
+    assert_eq!(harness.state().client_count(), 1);
+    harness.get_by_label("已连接");
+    type_into(&mut harness, "发送的信息", "还在");
+    click(&mut harness, "发送信息");
+    read_exactly(&mut second, "还在".as_bytes());
+    assert_eq!(harness.state().pane().notice(), None);
+}

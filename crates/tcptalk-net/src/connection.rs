@@ -325,7 +325,14 @@ impl Actor {
                         buf.reserve(read_size);
                     }
                     match reader.try_read_buf(&mut buf) {
-                        Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+                        Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                            // Readiness can be spurious (heaptrack showed every one of 10,000
+                            // idle clients waking once): a quiet connection keeps no buffer. A
+                            // busy one keeps its large buffer; its next read comes soon.
+                            if buf.is_empty() && buf.capacity() <= READ_CHUNK_MIN {
+                                buf = BytesMut::new();
+                            }
+                        }
                         Ok(0) if self.half_close && write_open => {
                             read_open = false;
                             if !self.events.emit(Event::PeerFinished { conn: self.id }).await {

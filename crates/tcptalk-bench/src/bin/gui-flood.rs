@@ -35,6 +35,10 @@ struct Args {
     /// Where the saved history goes for the check [default: the temporary directory].
     #[arg(long, value_name = "DIR")]
     scratch_dir: Option<PathBuf>,
+    /// Run at most this many frames a second, as a real window does at the display's refresh
+    /// rate (60 for most screens) [default: a frame as soon as one is asked for].
+    #[arg(long, value_name = "N")]
+    fps: Option<u32>,
 }
 
 fn main() -> ExitCode {
@@ -58,6 +62,10 @@ fn run(args: Args) -> anyhow::Result<bool> {
         timeout: Duration::try_from_secs_f64(args.timeout).context("bad --timeout")?,
         verify: !args.no_verify,
         scratch_dir: args.scratch_dir.unwrap_or_else(std::env::temp_dir),
+        frame_interval: args
+            .fps
+            .filter(|&fps| fps > 0)
+            .map(|fps| Duration::from_secs_f64(1.0 / f64::from(fps))),
         ..FloodConfig::default()
     };
     let report = gui_flood::run(&config)?;
