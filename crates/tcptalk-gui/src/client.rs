@@ -6,18 +6,15 @@
 //! 连接服务器 only when neither. Typed input is checked before connecting, a failed connect
 //! says why, and sending with nobody connected is explained instead of crashing.
 
-use std::time::Instant;
-
-use bytes::Bytes;
 use egui::{Align, Layout, Ui, Vec2, ViewportId};
 use tcptalk_core::history::PeerRef;
-use tcptalk_core::{LineAssembler, parse_host, parse_port};
-use tcptalk_net::EventReceiver;
+use tcptalk_core::{parse_host, parse_port};
 use tcptalk_net::{
     ByteCounts, ClientConfig, ClientHandle, CloseReason, Connection, Event, NetError, spawn_client,
 };
 use tokio::runtime::Handle;
 
+use crate::engine::{Ingest, Ingested, LineBatch};
 use crate::history::{History, Side};
 use crate::pane::{Outgoing, Pane};
 use crate::record::SharedLog;
@@ -29,13 +26,12 @@ use crate::{Lang, engine};
 #[derive(Debug)]
 struct Session {
     handle: ClientHandle,
-    events: EventReceiver,
+    ingest: Ingest,
     phase: Phase,
     /// `host:port` as typed, for history lines and the log.
     target: String,
     /// The same, registered in the history.
     peer: PeerRef,
-    lines: LineAssembler,
     /// Bytes each way, once the connection has ended.
     final_counts: Option<ByteCounts>,
 }
@@ -61,10 +57,9 @@ pub struct ClientWindow {
     connect_on_start: bool,
     started: bool,
     viewport: ViewportId,
-    /// The rest of a received chunk the last frame had no time for: (retiring session index or
-    /// `None` for the current one, bytes). Handled before any later event.
-    carry: Option<(Option<usize>, Bytes)>,
-    scratch: Vec<String>,
+    /// Lines the last frame had no time for: (retiring session index or `None` for the
+    /// current one, lines). Handled before any later message.
+    carry: Option<(Option<usize>, LineBatch)>,
 }
 
 impl ClientWindow {
@@ -99,7 +94,6 @@ impl ClientWindow {
             started: false,
             viewport: ViewportId::ROOT,
             carry: None,
-            scratch: Vec::new(),
         }
     }
 
@@ -191,9 +185,7 @@ impl ClientWindow {
             }
         }
         self.pane.begin_frame();
-        if self.handle_events(ui.ctx()) {
-            self.flush_idle_line(ui.ctx());
-        }
+        self.handle_events(ui.ctx());
 
         let lang = self.pane.lang;
         let connected = self.is_connected();
@@ -236,8 +228,8 @@ impl ClientWindow {
                 }
             });
         });
-        if let Some(session) = &mut self.session {
-            session.lines.set_encoding(self.pane.encoding);
+        if let Some(session) = &self.session {
+            session.ingest.set_encoding(self.pane.encoding);
         }
         self.pane.end_frame();
     }
@@ -322,7 +314,7 @@ impl ClientWindow {
             }
         };
         self.pane.notice = None;
-        let (sender, events) = engine::channel(ctx, self.viewport);
+        let (sender, ingest) = engine::start(&self.runtime, ctx, self.viewport, self.pane.encoding);
         let target = host.with_port(port);
         let peer = self.pane.history_mut().add_peer(&target);
         let handle = spawn_client(
@@ -332,11 +324,10 @@ impl ClientWindow {
         );
         self.session = Some(Session {
             handle,
-            events,
+            ingest,
             phase: Phase::Connecting,
             target,
             peer,
-            lines: LineAssembler::new(self.pane.encoding, engine::MAX_LINE_CHARS),
             final_counts: None,
         });
     }
@@ -396,32 +387,33 @@ impl ClientWindow {
         }
     }
 
-    /// Handles the engine's events, a bounded amount per frame. Returns true when every event
-    /// that had arrived was handled (none waits for the next frame).
-    fn handle_events(&mut self, ctx: &egui::Context) -> bool {
+    /// Handles what the sessions delivered, a bounded amount per frame.
+    fn handle_events(&mut self, ctx: &egui::Context) {
         let mut budget = engine::Budget::start();
         // A due eviction happens here, counted in this frame's budget.
         self.pane.history_mut().make_room();
-        if let Some((index, data)) = self.carry.take() {
-            self.on_received(index, data, &budget);
+        if let Some((index, lines)) = self.carry.take() {
+            self.on_lines(index, lines, &budget);
         }
-        // The sessions the user ended first: their events happened before the current ones.
+        // The sessions the user ended first: their messages came before the current ones.
         let mut index = 0;
         while index < self.retiring.len() {
             let mut done = false;
             loop {
                 if budget.spent() || self.carry.is_some() {
                     ctx.request_repaint();
-                    return false;
+                    return;
                 }
-                let Ok(event) = self.retiring[index].events.try_recv() else {
+                let Some(message) = self.retiring[index].ingest.try_recv() else {
                     break;
                 };
-                done |= self.on_retiring_event(index, event, &budget);
+                match message {
+                    Ingested::Lines { lines, .. } => self.on_lines(Some(index), lines, &budget),
+                    Ingested::Event(event) => done |= self.on_retiring_event(index, event),
+                }
             }
             if done {
-                let mut session = self.retiring.remove(index);
-                self.finish_lines(&mut session);
+                let session = self.retiring.remove(index);
                 if let Some(counts) = session.final_counts {
                     let lang = self.pane.lang;
                     self.pane.info(&lang.connection_totals(counts));
@@ -433,26 +425,22 @@ impl ClientWindow {
         loop {
             if budget.spent() || self.carry.is_some() {
                 ctx.request_repaint();
-                return false;
+                return;
             }
             let Some(session) = &mut self.session else {
-                return true;
+                return;
             };
-            match session.events.try_recv() {
-                Ok(Event::Received { data, .. }) => self.on_received(None, data, &budget),
-                Ok(event) => self.on_event(event),
-                Err(_) => return true,
+            match session.ingest.try_recv() {
+                Some(Ingested::Lines { lines, .. }) => self.on_lines(None, lines, &budget),
+                Some(Ingested::Event(event)) => self.on_event(event),
+                None => return,
             }
         }
     }
 
     /// An event of a session the user ended. Returns true when it was its last.
-    fn on_retiring_event(&mut self, index: usize, event: Event, budget: &engine::Budget) -> bool {
+    fn on_retiring_event(&mut self, index: usize, event: Event) -> bool {
         match event {
-            Event::Received { data, .. } => {
-                self.on_received(Some(index), data, budget);
-                false
-            }
             Event::Closed { counts, .. } => {
                 if let Some(session) = self.retiring.get_mut(index) {
                     session.final_counts = Some(counts);
@@ -464,25 +452,21 @@ impl ClientWindow {
         }
     }
 
-    /// Turns received bytes of the current session (`None`) or a retiring one into history
-    /// lines, in pieces; what the frame has no time for is kept for the next one.
-    fn on_received(&mut self, index: Option<usize>, data: Bytes, budget: &engine::Budget) {
+    /// Copies lines of the current session (`None`) or a retiring one into the history; what
+    /// the frame has no time for is kept for the next one.
+    fn on_lines(&mut self, index: Option<usize>, lines: LineBatch, budget: &engine::Budget) {
         let session = match index {
-            None => self.session.as_mut(),
-            Some(i) => self.retiring.get_mut(i),
+            None => self.session.as_ref(),
+            Some(i) => self.retiring.get(i),
         };
         let Some(session) = session else {
             return;
         };
         let peer = session.peer;
         let pane = &mut self.pane;
-        let rest = engine::assemble_in_pieces(
-            &mut session.lines,
-            data,
-            budget,
-            &mut self.scratch,
-            |line| pane.record_received(peer, line),
-        );
+        let rest = engine::take_lines(lines, budget, |line, at| {
+            pane.record_received(peer, line, at);
+        });
         if let Some(rest) = rest {
             self.carry = Some((index, rest));
         }
@@ -509,13 +493,8 @@ impl ClientWindow {
                 self.pane.notice = None;
                 self.pane.info(texts.connected_to_server);
             }
-            Event::Received { data, .. } => {
-                self.on_received(None, data, &engine::Budget::unlimited());
-            }
             Event::Closed { reason, counts, .. } => {
-                if let Some(mut session) = self.session.take() {
-                    self.finish_lines(&mut session);
-                }
+                self.session = None;
                 self.pane.info(texts.connection_closed);
                 if !matches!(reason, CloseReason::ClosedByPeer | CloseReason::ClosedByUs) {
                     self.pane.info(&lang.close_detail(&reason));
@@ -524,36 +503,6 @@ impl ClientWindow {
             }
             Event::Warning { error } => self.pane.info(&lang.warning(&error)),
             _ => {}
-        }
-    }
-
-    /// Shows what the server sent after its last line end, when the connection ends.
-    fn finish_lines(&mut self, session: &mut Session) {
-        if let Some(line) = session.lines.finish() {
-            self.pane.record_received(session.peer, &line);
-        }
-    }
-
-    /// Shows a partial line once the server has been quiet for a moment.
-    fn flush_idle_line(&mut self, ctx: &egui::Context) {
-        let now = Instant::now();
-        let mut waiting = false;
-        let mut ready = Vec::new();
-        let sessions = self.session.iter_mut().chain(self.retiring.iter_mut());
-        for session in sessions {
-            if !session.lines.has_pending() {
-                continue;
-            }
-            match session.lines.take_idle(now, engine::IDLE_FLUSH) {
-                Some(line) => ready.push((session.peer, line)),
-                None => waiting = true,
-            }
-        }
-        for (peer, line) in ready {
-            self.pane.record_received(peer, &line);
-        }
-        if waiting {
-            ctx.request_repaint_after(engine::IDLE_FLUSH);
         }
     }
 }

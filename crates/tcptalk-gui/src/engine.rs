@@ -1,105 +1,396 @@
-//! How the windows talk to the network engine: an event channel that wakes the right window,
-//! and a budget so a flood of events never freezes a frame.
+//! How the windows talk to the network engine.
+//!
+//! Between the engine and a window sits one small task per server or client session, on the
+//! engine's runtime: it turns each connection's arriving bytes into history lines (decoding,
+//! splitting at line ends, escaping control characters, showing a partial line once its peer
+//! has been quiet) and hands the window finished lines in batches, in order with the engine's
+//! other events. The UI thread then only copies lines into the history, a bounded amount per
+//! frame, so a flood costs it as little as possible and a frame never waits on the network.
 
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime};
 
-use bytes::Bytes;
 use egui::{Context, ViewportId};
-use tcptalk_core::LineAssembler;
-use tcptalk_net::EventReceiver;
-use tcptalk_net::{EventSender, event_channel};
+use tcptalk_core::{LineAssembler, TextEncoding};
+use tcptalk_net::{ConnId, Event, EventReceiver, EventSender, event_channel};
+use tokio::runtime::Handle;
+use tokio::sync::{mpsc, watch};
 
 /// Undelivered events the engine may queue before its readers wait (and TCP slows the peer).
 const EVENT_CAPACITY: usize = 1024;
-/// At most this many events are handled in one frame...
+/// Messages (line batches and events) waiting for the window. A batch holds the lines of one
+/// read (at most 256 KiB), so this bounds what waits here to 16 MiB; beyond it the task stops
+/// taking engine events and the engine stops reading.
+const INGESTED_CAPACITY: usize = 64;
+/// At most this many messages are handled in one frame...
 const MAX_EVENTS_PER_FRAME: usize = 4096;
 /// ...and for at most about this long; the rest waits for the next frame, which is requested at
 /// once. With layout and a due eviction (`History::make_room`) a frame under a flood then costs
-/// 2–4 ms of CPU (BENCHMARKS.md, "The GUI: flood into the window"); a million lines still take
-/// under a second when frames follow each other without waiting, about 6 s at 60 frames a
-/// second.
+/// 2–4 ms of CPU (BENCHMARKS.md, "The GUI: flood into the window").
 const MAX_TIME_PER_FRAME: Duration = Duration::from_micros(1500);
-/// Received bytes are turned into lines in pieces of this size (about 0.1 ms of work), with the
-/// time checked between pieces, so one large read (up to 256 KiB) cannot push a frame far past
-/// its budget.
-pub const PIECE: usize = 8 * 1024;
+/// Lines copied into the history between two looks at the clock.
+const LINES_PER_CLOCK_CHECK: usize = 256;
 /// A partial line (no line end yet) is shown once its peer has been quiet this long.
 pub const IDLE_FLUSH: Duration = Duration::from_millis(100);
 /// Longest line the assembler keeps before it shows it in pieces.
 pub const MAX_LINE_CHARS: usize = 16 * 1024;
 
-/// An event channel whose every event repaints `viewport` (and the root viewport, which draws
-/// immediate child viewports).
-pub fn channel(ctx: &Context, viewport: ViewportId) -> (EventSender, EventReceiver) {
+/// What the window gets from its session.
+#[derive(Debug)]
+pub enum Ingested {
+    /// An engine event; never [`Event::Received`], whose bytes come as [`Ingested::Lines`].
+    Event(Event),
+    /// Finished lines of one connection, in arrival order.
+    Lines { conn: ConnId, lines: LineBatch },
+}
+
+/// Lines in one buffer, so a batch of thousands is two allocations, not thousands.
+#[derive(Debug)]
+pub struct LineBatch {
+    text: String,
+    ends: Vec<usize>,
+    /// When their bytes arrived.
+    at: SystemTime,
+    /// Lines already taken by the window.
+    taken: usize,
+}
+
+impl LineBatch {
+    fn new(at: SystemTime) -> Self {
+        LineBatch {
+            text: String::new(),
+            ends: Vec::new(),
+            at,
+            taken: 0,
+        }
+    }
+
+    fn push(&mut self, line: &str) {
+        self.text.push_str(line);
+        self.ends.push(self.text.len());
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// When the bytes of these lines arrived.
+    pub fn at(&self) -> SystemTime {
+        self.at
+    }
+
+    /// The next line not taken yet.
+    pub fn next_line(&mut self) -> Option<&str> {
+        let end = *self.ends.get(self.taken)?;
+        let start = match self.taken {
+            0 => 0,
+            i => self.ends[i - 1],
+        };
+        self.taken += 1;
+        self.text.get(start..end)
+    }
+}
+
+/// The window's end of a session: finished lines and events, and the encoding to decode with.
+#[derive(Debug)]
+pub struct Ingest {
+    messages: mpsc::Receiver<Ingested>,
+    encoding: watch::Sender<TextEncoding>,
+}
+
+impl Ingest {
+    /// The next message if one is waiting; never waits.
+    pub fn try_recv(&mut self) -> Option<Ingested> {
+        self.messages.try_recv().ok()
+    }
+
+    /// Decodes bytes arriving from now on with `encoding`.
+    pub fn set_encoding(&self, encoding: TextEncoding) {
+        self.encoding.send_if_modified(|current| {
+            let changed = *current != encoding;
+            *current = encoding;
+            changed
+        });
+    }
+}
+
+/// Starts the task between a new session's engine events and the window drawn in `viewport`.
+/// Give the returned sender to `spawn_server` / `spawn_client`.
+pub fn start(
+    runtime: &Handle,
+    ctx: &Context,
+    viewport: ViewportId,
+    encoding: TextEncoding,
+) -> (EventSender, Ingest) {
     let (sender, events) = event_channel(EVENT_CAPACITY);
+    let (messages_tx, messages) = mpsc::channel(INGESTED_CAPACITY);
+    let (encoding_tx, encoding_rx) = watch::channel(encoding);
     let ctx = ctx.clone();
-    let sender = sender.with_waker(move || {
+    let wake = move || {
         ctx.request_repaint_of(viewport);
+        // The root viewport draws immediate child viewports.
         if viewport != ViewportId::ROOT {
             ctx.request_repaint_of(ViewportId::ROOT);
         }
-    });
-    (sender, events)
+    };
+    let task = Assembly {
+        events,
+        out: messages_tx,
+        encoding: encoding_rx,
+        assemblers: HashMap::new(),
+        scratch: Vec::new(),
+        idle_check: None,
+    };
+    runtime.spawn(task.run(wake));
+    (
+        sender,
+        Ingest {
+            messages,
+            encoding: encoding_tx,
+        },
+    )
+}
+
+/// The task: one line assembler per connection.
+struct Assembly {
+    events: EventReceiver,
+    out: mpsc::Sender<Ingested>,
+    encoding: watch::Receiver<TextEncoding>,
+    assemblers: HashMap<ConnId, LineAssembler>,
+    scratch: Vec<String>,
+    /// When to look for partial lines whose peer has gone quiet.
+    idle_check: Option<Instant>,
+}
+
+/// The window is gone; the task ends.
+struct Closed;
+
+impl Assembly {
+    async fn run(mut self, wake: impl Fn()) {
+        let mut encoding_open = true;
+        loop {
+            let step = tokio::select! {
+                event = self.events.recv() => match event {
+                    Some(event) => self.on_event(event).await,
+                    // The engine is done with this session.
+                    None => return,
+                },
+                changed = self.encoding.changed(), if encoding_open => {
+                    match changed {
+                        Ok(()) => {
+                            let encoding = *self.encoding.borrow_and_update();
+                            for assembler in self.assemblers.values_mut() {
+                                assembler.set_encoding(encoding);
+                            }
+                        }
+                        Err(_) => encoding_open = false,
+                    }
+                    Ok(false)
+                }
+                () = sleep_until(self.idle_check), if self.idle_check.is_some() => {
+                    self.flush_idle().await
+                }
+            };
+            match step {
+                Ok(true) => wake(),
+                Ok(false) => {}
+                Err(Closed) => return,
+            }
+        }
+    }
+
+    /// Handles one engine event; true if the window got something.
+    async fn on_event(&mut self, event: Event) -> Result<bool, Closed> {
+        match event {
+            Event::Received { conn, data } => {
+                let now = Instant::now();
+                let encoding = *self.encoding.borrow();
+                let assembler = self
+                    .assemblers
+                    .entry(conn)
+                    .or_insert_with(|| LineAssembler::new(encoding, MAX_LINE_CHARS));
+                assembler.push(&data, now, &mut self.scratch);
+                if assembler.has_pending() && self.idle_check.is_none() {
+                    self.idle_check = Some(now + IDLE_FLUSH);
+                }
+                self.send_lines(conn, SystemTime::now()).await
+            }
+            Event::Connected { ref conn } => {
+                let encoding = *self.encoding.borrow();
+                self.assemblers
+                    .insert(conn.id(), LineAssembler::new(encoding, MAX_LINE_CHARS));
+                self.send(Ingested::Event(event)).await?;
+                Ok(true)
+            }
+            Event::Closed { conn, .. } => {
+                self.finish(conn).await?;
+                self.send(Ingested::Event(event)).await?;
+                Ok(true)
+            }
+            Event::Stopped => {
+                let conns: Vec<ConnId> = self.assemblers.keys().copied().collect();
+                for conn in conns {
+                    self.finish(conn).await?;
+                }
+                self.send(Ingested::Event(event)).await?;
+                Ok(true)
+            }
+            event => {
+                self.send(Ingested::Event(event)).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// The connection ended: what it sent after its last line end becomes a line.
+    async fn finish(&mut self, conn: ConnId) -> Result<(), Closed> {
+        if let Some(mut assembler) = self.assemblers.remove(&conn)
+            && let Some(rest) = assembler.finish()
+        {
+            self.scratch.push(rest);
+            self.send_lines(conn, SystemTime::now()).await?;
+        }
+        Ok(())
+    }
+
+    /// Shows partial lines whose peer has been quiet for [`IDLE_FLUSH`].
+    async fn flush_idle(&mut self) -> Result<bool, Closed> {
+        self.idle_check = None;
+        // Events still waiting mean the peer was not quiet; we were only busy.
+        if !self.events.is_empty() {
+            self.idle_check = Some(Instant::now() + IDLE_FLUSH / 4);
+            return Ok(false);
+        }
+        let now = Instant::now();
+        let mut sent = false;
+        let mut waiting = false;
+        let conns: Vec<ConnId> = self.assemblers.keys().copied().collect();
+        for conn in conns {
+            let Some(assembler) = self.assemblers.get_mut(&conn) else {
+                continue;
+            };
+            match assembler.take_idle(now, IDLE_FLUSH) {
+                Some(line) => {
+                    self.scratch.push(line);
+                    sent |= self.send_lines(conn, SystemTime::now()).await?;
+                }
+                None => waiting |= assembler.has_pending(),
+            }
+        }
+        if waiting {
+            self.idle_check = Some(now + IDLE_FLUSH / 4);
+        }
+        Ok(sent)
+    }
+
+    /// Sends the lines in `scratch` as one batch; true if there were any.
+    async fn send_lines(&mut self, conn: ConnId, at: SystemTime) -> Result<bool, Closed> {
+        if self.scratch.is_empty() {
+            return Ok(false);
+        }
+        let mut lines = LineBatch::new(at);
+        for line in self.scratch.drain(..) {
+            lines.push(&line);
+        }
+        if lines.is_empty() {
+            return Ok(false);
+        }
+        self.send(Ingested::Lines { conn, lines }).await?;
+        Ok(true)
+    }
+
+    async fn send(&self, message: Ingested) -> Result<(), Closed> {
+        self.out.send(message).await.map_err(|_| Closed)
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Counts the work done in one frame.
 #[derive(Debug)]
 pub struct Budget {
-    /// `None` for [`Budget::unlimited`].
-    started: Option<Instant>,
+    started: Instant,
     events: usize,
 }
 
 impl Budget {
     pub fn start() -> Self {
         Budget {
-            started: Some(Instant::now()),
+            started: Instant::now(),
             events: 0,
         }
     }
 
-    /// A budget that is never spent, for work that must be done at once.
-    pub fn unlimited() -> Self {
-        Budget {
-            started: None,
-            events: 0,
-        }
-    }
-
-    /// Counts one more event; true when the frame has done enough.
+    /// Counts one more message; true when the frame has done enough.
     pub fn spent(&mut self) -> bool {
         self.events += 1;
-        self.started.is_some() && self.events > MAX_EVENTS_PER_FRAME || self.over()
+        self.events > MAX_EVENTS_PER_FRAME || self.over()
     }
 
     /// True when the frame's time is up.
     pub fn over(&self) -> bool {
-        self.started
-            .is_some_and(|started| started.elapsed() > MAX_TIME_PER_FRAME)
+        self.started.elapsed() > MAX_TIME_PER_FRAME
     }
 }
 
-/// Turns `data` into history lines in pieces of [`PIECE`], handing each line to `record`, until
-/// it is used up or the frame's time is over. Returns what is left for the next frame.
-pub fn assemble_in_pieces(
-    assembler: &mut LineAssembler,
-    mut data: Bytes,
+/// Hands the batch's lines to `record` until it is used up or the frame's time is over.
+/// Returns the batch if lines are left for the next frame.
+pub fn take_lines(
+    mut lines: LineBatch,
     budget: &Budget,
-    scratch: &mut Vec<String>,
-    mut record: impl FnMut(&str),
-) -> Option<Bytes> {
-    let now = Instant::now();
-    loop {
-        let piece = data.split_to(PIECE.min(data.len()));
-        assembler.push(&piece, now, scratch);
-        for line in scratch.drain(..) {
-            record(&line);
+    mut record: impl FnMut(&str, SystemTime),
+) -> Option<LineBatch> {
+    let at = lines.at();
+    let mut count = 0;
+    while let Some(line) = lines.next_line() {
+        record(line, at);
+        count += 1;
+        if count % LINES_PER_CLOCK_CHECK == 0 && budget.over() {
+            return (lines.taken < lines.ends.len()).then_some(lines);
         }
-        if data.is_empty() {
-            return None;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_gives_back_its_lines_in_order() {
+        let mut batch = LineBatch::new(SystemTime::UNIX_EPOCH);
+        for line in ["one", "", "三"] {
+            batch.push(line);
         }
-        if budget.over() {
-            return Some(data);
+        let mut got = Vec::new();
+        while let Some(line) = batch.next_line() {
+            got.push(line.to_string());
         }
+        assert_eq!(got, ["one", "", "三"]);
+    }
+
+    #[test]
+    fn lines_left_when_the_frame_is_over_come_next_frame() {
+        let mut batch = LineBatch::new(SystemTime::UNIX_EPOCH);
+        for i in 0..1000 {
+            batch.push(&i.to_string());
+        }
+        let over = Budget {
+            started: Instant::now() - Duration::from_secs(1),
+            events: 0,
+        };
+        let mut got = Vec::new();
+        let rest =
+            take_lines(batch, &over, |line, _| got.push(line.to_string())).expect("lines left");
+        assert_eq!(got.len(), LINES_PER_CLOCK_CHECK);
+        let fresh = Budget::start();
+        assert!(take_lines(rest, &fresh, |line, _| got.push(line.to_string())).is_none());
+        let expected: Vec<String> = (0..1000).map(|i: i32| i.to_string()).collect();
+        assert_eq!(got, expected);
     }
 }

@@ -182,9 +182,9 @@ impl Pane {
         self.recorder.record(Direction::Sent, peer, shown);
     }
 
-    /// Records a line that arrived (already display-safe, from the line assembler).
-    pub(crate) fn record_received(&mut self, peer: PeerRef, line: &str) {
-        self.recorder.record(Direction::Received, peer, line);
+    /// Records a line that arrived at `at` (already display-safe, from the line assembler).
+    pub(crate) fn record_received(&mut self, peer: PeerRef, line: &str, at: SystemTime) {
+        self.recorder.record_at(at, Direction::Received, peer, line);
     }
 
     /// After a send: the input is emptied and keeps (or gets back) the focus.

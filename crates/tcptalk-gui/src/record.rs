@@ -96,9 +96,13 @@ impl Recorder {
         self.log.is_some()
     }
 
-    /// Appends an entry to the history and the log.
+    /// Appends an entry to the history and the log, stamped now.
     pub fn record(&mut self, direction: Direction, peer: PeerRef, text: &str) {
-        let at = SystemTime::now();
+        self.record_at(SystemTime::now(), direction, peer, text);
+    }
+
+    /// Appends an entry that happened at `at` (received lines carry their arrival time).
+    pub fn record_at(&mut self, at: SystemTime, direction: Direction, peer: PeerRef, text: &str) {
         if let Some(log) = &self.log {
             let label = self.history.peer_label(peer);
             match log.write(at, direction, label, text) {

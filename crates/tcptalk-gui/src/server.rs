@@ -7,14 +7,13 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
-use bytes::Bytes;
 use egui::{Align, Layout, ScrollArea, Ui, Vec2, ViewportId};
 use tcptalk_core::history::PeerRef;
-use tcptalk_core::{LineAssembler, TextEncoding, parse_port};
-use tcptalk_net::EventReceiver;
+use tcptalk_core::{TextEncoding, parse_port};
 use tcptalk_net::{BindAddr, ConnId, Connection, ServerConfig, ServerHandle, spawn_server};
 use tokio::runtime::Handle;
 
+use crate::engine::{Ingest, LineBatch};
 use crate::history::{History, Side};
 use crate::pane::{Outgoing, Pane};
 use crate::record::SharedLog;
@@ -28,7 +27,7 @@ mod events;
 #[derive(Debug)]
 struct Session {
     handle: ServerHandle,
-    events: EventReceiver,
+    ingest: Ingest,
     phase: Phase,
 }
 
@@ -47,7 +46,6 @@ struct Peer {
     name: String,
     /// The same, registered in the history once.
     peer: PeerRef,
-    lines: LineAssembler,
 }
 
 /// Where 发送信息 sends.
@@ -71,11 +69,9 @@ pub struct ServerWindow {
     listen_on_start: bool,
     started: bool,
     viewport: ViewportId,
-    /// The rest of a received chunk the last frame had no time for; handled before any later
-    /// event, so order is kept.
-    carry: Option<(ConnId, Bytes)>,
-    /// Reused for the lines of each chunk.
-    scratch: Vec<String>,
+    /// Lines the last frame had no time for; handled before any later message, so order is
+    /// kept.
+    carry: Option<(ConnId, LineBatch)>,
 }
 
 impl ServerWindow {
@@ -104,7 +100,6 @@ impl ServerWindow {
             started: false,
             viewport: ViewportId::ROOT,
             carry: None,
-            scratch: Vec::new(),
         }
     }
 
@@ -195,9 +190,7 @@ impl ServerWindow {
             }
         }
         self.pane.begin_frame();
-        if self.handle_events(ui.ctx()) {
-            self.flush_idle_lines(ui.ctx());
-        }
+        self.handle_events(ui.ctx());
 
         let lang = self.pane.lang;
         let connected = !self.peers.is_empty();
@@ -361,12 +354,12 @@ impl ServerWindow {
             }
         };
         self.pane.notice = None;
-        let (sender, events) = engine::channel(ctx, self.viewport);
+        let (sender, ingest) = engine::start(&self.runtime, ctx, self.viewport, self.pane.encoding);
         let config = ServerConfig::new(self.bind.clone(), port);
         let handle = spawn_server(&self.runtime, config, sender);
         self.session = Some(Session {
             handle,
-            events,
+            ingest,
             phase: Phase::Starting,
         });
     }
@@ -435,8 +428,8 @@ impl ServerWindow {
     }
 
     fn set_encoding(&mut self, encoding: TextEncoding) {
-        for peer in self.peers.values_mut() {
-            peer.lines.set_encoding(encoding);
+        if let Some(session) = &self.session {
+            session.ingest.set_encoding(encoding);
         }
     }
 }

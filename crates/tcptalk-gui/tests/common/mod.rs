@@ -175,4 +175,5 @@ pub fn wait_for_eof(stream: &mut TcpStream) {
 
 #[path = "../../../../tests/peers/python_peer.rs"]
 mod python_peer;
+#[allow(unused_imports)]
 pub use python_peer::Peer;
