@@ -494,3 +494,38 @@ fn a_hostile_server_cannot_take_over_the_window() {
     // Still a working window: connect again.
     assert!(!is_disabled(&harness, "连接服务器"));
 }
+
+/// The server resets the connection (RST): the window says so, with the bytes it got, and
+/// connects again at once.
+#[test]
+fn a_server_reset_is_reported_and_the_window_connects_again() {
+    let runtime = runtime();
+    let mut harness = client_harness(&runtime, Lang::Zh);
+    let mut server = Peer::python("abusive_server.py", &[]);
+    let port: u16 = server
+        .line()
+        .strip_prefix("port ")
+        .and_then(|port| port.parse().ok())
+        .expect("port");
+    connect_to(&mut harness, port);
+    wait_connected(&mut harness);
+    assert_eq!(server.line(), "accepted");
+    server.say("hello");
+    assert_eq!(server.line(), "sent 19");
+    wait_for_history(&mut harness, "服务器端发送消息为：hello before reset");
+    server.say("reset");
+    assert_eq!(server.line(), "reset");
+    wait_for_history(&mut harness, "本次连接共收到 19 字节，发送 0 字节");
+    assert_eq!(count(&harness, "连接已断开"), 1);
+    assert_eq!(count(&harness, "（原因：连接被对方重置）"), 1);
+    harness.get_by_label("未连接");
+    assert!(!is_disabled(&harness, "连接服务器"));
+
+    let (listener, port) = listener();
+    connect_to(&mut harness, port);
+    let mut again = accept(&mut harness, &listener);
+    wait_connected(&mut harness);
+    type_into(&mut harness, "发送的信息", "又连上了");
+    click(&mut harness, "发送信息");
+    read_exactly(&mut again, "又连上了".as_bytes());
+}

@@ -918,3 +918,71 @@ fn a_second_client_while_the_first_is_connected_keeps_both() {
     read_exactly(&mut second, "还在".as_bytes());
     assert_eq!(harness.state().pane().notice(), None);
 }
+
+/// Clients that reset or are killed with SIGKILL: each end is reported with its reason and
+/// byte counts, and the server goes on serving new clients.
+#[test]
+fn client_faults_are_reported_and_the_server_keeps_serving() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+
+    let mut resetting = connect_std(port);
+    let name = resetting.local_addr().expect("address").to_string();
+    wait_for_clients(&mut harness, 1);
+    resetting.write_all(b"a\n").expect("write");
+    wait_for_history(&mut harness, &format!("[{name}] 客户端发送消息为：a"));
+    let socket = socket2::Socket::from(resetting);
+    socket
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger 0: close sends RST");
+    drop(socket);
+    wait_for_history(
+        &mut harness,
+        &format!("客户端已断开：{name}（连接被对方重置；收到 2 字节，发送 0 字节）"),
+    );
+
+    let script = format!(
+        "import socket,sys,time\n\
+         s=socket.create_connection(('127.0.0.1',{port}))\n\
+         print(s.getsockname()[1],flush=True)\n\
+         s.sendall(b'alive\\n')\n\
+         time.sleep(60)\n"
+    );
+    /// Killed and reaped however the test ends.
+    struct Reap(std::process::Child);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut killed = Reap(
+        std::process::Command::new("python3")
+            .args(["-c", &script])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3"),
+    );
+    let mut out = std::io::BufReader::new(killed.0.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).expect("its port");
+    let name = format!("127.0.0.1:{}", line.trim());
+    wait_for_history(&mut harness, &format!("[{name}] 客户端发送消息为：alive"));
+    killed.0.kill().expect("SIGKILL");
+    let _ = killed.0.wait();
+    wait_for_history(&mut harness, &format!("客户端已断开：{name}"));
+    let left = harness
+        .state()
+        .history()
+        .entries()
+        .find(|e| e.starts_with(&format!("客户端已断开：{name}")))
+        .expect("the end of the killed client");
+    assert!(left.ends_with("；收到 6 字节，发送 0 字节）"), "{left}");
+
+    let mut next = connect_std(port);
+    wait_for_clients(&mut harness, 1);
+    type_into(&mut harness, "发送的信息", "still here");
+    click(&mut harness, "发送信息");
+    read_exactly(&mut next, b"still here");
+}
