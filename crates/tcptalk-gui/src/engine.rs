@@ -19,9 +19,11 @@ use tokio::sync::{mpsc, watch};
 /// Undelivered events the engine may queue before its readers wait (and TCP slows the peer).
 const EVENT_CAPACITY: usize = 1024;
 /// Messages (line batches and events) waiting for the window. A batch holds the lines of one
-/// read (at most 256 KiB), so this bounds what waits here to 16 MiB; beyond it the task stops
-/// taking engine events and the engine stops reading.
-const INGESTED_CAPACITY: usize = 64;
+/// read (at most 256 KiB, up to 1 MiB of text when every byte shows as `\xNN`), so this bounds
+/// what waits here to 4–16 MiB; beyond it the task stops taking engine events, the engine stops
+/// reading, and TCP holds the peer back. A frame takes in two or three batches at most, so
+/// more would only hold memory.
+pub const INGESTED_CAPACITY: usize = 16;
 /// At most this many messages are handled in one frame...
 const MAX_EVENTS_PER_FRAME: usize = 4096;
 /// ...and for at most about this long; the rest waits for the next frame, which is requested at

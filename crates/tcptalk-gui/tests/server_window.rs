@@ -986,3 +986,66 @@ fn client_faults_are_reported_and_the_server_keeps_serving() {
     click(&mut harness, "发送信息");
     read_exactly(&mut next, b"still here");
 }
+
+/// A window that draws no frames (busy, minimised, a slow machine) never lets a flood pile up in
+/// memory: the engine and the line task stop taking bytes after a few MiB and TCP holds the peer
+/// back. Once frames run again every byte arrives.
+#[test]
+fn a_window_that_draws_no_frames_holds_back_the_peer_not_memory() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    harness.state_mut().pane_mut().set_history_limit(1 << 20);
+    let port = start_listening(&mut harness);
+    let client = connect_std(port);
+    let me = client.local_addr().expect("address").to_string();
+    wait_for_clients(&mut harness, 1);
+    let writer = std::thread::spawn(move || {
+        let mut client = client;
+        client
+            .set_write_timeout(Some(Duration::from_millis(500)))
+            .expect("timeout");
+        let line = [b"x".repeat(63), b"\n".to_vec()].concat();
+        let block = line.repeat(4096);
+        let mut written = 0usize;
+        // Bounded: 512 MiB at most; the window must push back long before.
+        while written < 512 << 20 {
+            match client.write(&block) {
+                Ok(n) => written += n,
+                Err(_) => break,
+            }
+        }
+        // Finish the line a partial write may have cut, so every line is whole.
+        let rest = (64 - written % 64) % 64;
+        client.set_write_timeout(None).expect("blocking");
+        (client, written, rest)
+    });
+    // No frames while the client writes.
+    let (mut client, written, rest) = writer.join().expect("writer");
+    println!(
+        "taken in while no frame ran: {:.1} MiB",
+        written as f64 / f64::from(1 << 20)
+    );
+    assert!(
+        written < 64 << 20,
+        "{written} bytes went in while the window drew nothing"
+    );
+    // Frames again: the rest of the last line, then the client leaves; every byte is counted.
+    let finisher = std::thread::spawn(move || {
+        client
+            .write_all(&vec![b'x'; rest.saturating_sub(1)])
+            .expect("write");
+        if rest > 0 {
+            client.write_all(b"\n").expect("write");
+        }
+    });
+    let total = written + rest;
+    let slowest = slowest_frame_within(&mut harness, Duration::from_secs(120), |w| {
+        w.history().entries().any(|e| e.starts_with("客户端已断开"))
+            || w.history().total_rows() as usize >= total / 64
+    });
+    finisher.join().expect("finisher");
+    wait_for_history(&mut harness, &format!("客户端已断开：{me}"));
+    let left = format!("收到 {total} 字节，发送 0 字节");
+    assert!(harness.state().history().contains(&left), "{left}");
+    assert!(slowest < Duration::from_millis(1000), "{slowest:?}");
+}
