@@ -85,7 +85,7 @@ impl ClientWindow {
                 parse_encoding(&settings.client_encoding),
                 settings.history_limits(),
             )
-            .with_hex_send(settings.client_hex_send),
+            .with_hex(settings.client_hex_send, settings.client_hex_view),
             host_text: or_default(&settings.client_host, DEFAULT_HOST),
             port_text: or_default(&settings.client_port, DEFAULT_PORT),
             session: None,
@@ -167,6 +167,7 @@ impl ClientWindow {
         settings.client_port = self.port_text.clone();
         settings.client_encoding = self.pane.encoding.label().into();
         settings.client_hex_send = self.pane.hex_send;
+        settings.client_hex_view = self.pane.hex_view;
     }
 
     /// Closes the connection (at exit, or when the window is closed).
@@ -229,7 +230,7 @@ impl ClientWindow {
             });
         });
         if let Some(session) = &self.session {
-            session.ingest.set_encoding(self.pane.encoding);
+            session.ingest.set_view(self.pane.view());
         }
         self.pane.end_frame();
     }
@@ -314,7 +315,7 @@ impl ClientWindow {
             }
         };
         self.pane.notice = None;
-        let (sender, ingest) = engine::start(&self.runtime, ctx, self.viewport, self.pane.encoding);
+        let (sender, ingest) = engine::start(&self.runtime, ctx, self.viewport, self.pane.view());
         let target = host.with_port(port);
         let peer = self.pane.history_mut().add_peer(&target);
         let handle = spawn_client(

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
 
 use egui::{Context, ViewportId};
-use tcptalk_core::{LineAssembler, TextEncoding};
+use tcptalk_core::{LineAssembler, TextEncoding, to_hex};
 use tcptalk_net::{ConnId, Event, EventReceiver, EventSender, event_channel};
 use tokio::runtime::Handle;
 use tokio::sync::{mpsc, watch};
@@ -36,6 +36,20 @@ const LINES_PER_CLOCK_CHECK: usize = 256;
 pub const IDLE_FLUSH: Duration = Duration::from_millis(100);
 /// Longest line the assembler keeps before it shows it in pieces.
 pub const MAX_LINE_CHARS: usize = 16 * 1024;
+/// With 十六进制显示, each read is one line of hex, cut every this many bytes.
+pub const HEX_BYTES_PER_LINE: usize = 1024;
+/// What marks a line of hex, received or sent, so it is never mistaken for text.
+pub const HEX_MARK: &str = "[HEX] ";
+
+/// How arriving bytes are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct View {
+    /// The text encoding, also when showing hex (for when it is switched off).
+    pub encoding: TextEncoding,
+    /// 十六进制显示: every read as hex bytes (`[HEX] 48 65 6C`), one line per read, instead
+    /// of decoded text split at line ends. What a device's protocol looks like, byte for byte.
+    pub hex: bool,
+}
 
 /// What the window gets from its session.
 #[derive(Debug)]
@@ -93,11 +107,11 @@ impl LineBatch {
     }
 }
 
-/// The window's end of a session: finished lines and events, and the encoding to decode with.
+/// The window's end of a session: finished lines and events, and how to show bytes.
 #[derive(Debug)]
 pub struct Ingest {
     messages: mpsc::Receiver<Ingested>,
-    encoding: watch::Sender<TextEncoding>,
+    view: watch::Sender<View>,
 }
 
 impl Ingest {
@@ -106,11 +120,11 @@ impl Ingest {
         self.messages.try_recv().ok()
     }
 
-    /// Decodes bytes arriving from now on with `encoding`.
-    pub fn set_encoding(&self, encoding: TextEncoding) {
-        self.encoding.send_if_modified(|current| {
-            let changed = *current != encoding;
-            *current = encoding;
+    /// Shows bytes arriving from now on this way.
+    pub fn set_view(&self, view: View) {
+        self.view.send_if_modified(|current| {
+            let changed = *current != view;
+            *current = view;
             changed
         });
     }
@@ -122,11 +136,11 @@ pub fn start(
     runtime: &Handle,
     ctx: &Context,
     viewport: ViewportId,
-    encoding: TextEncoding,
+    view: View,
 ) -> (EventSender, Ingest) {
     let (sender, events) = event_channel(EVENT_CAPACITY);
     let (messages_tx, messages) = mpsc::channel(INGESTED_CAPACITY);
-    let (encoding_tx, encoding_rx) = watch::channel(encoding);
+    let (view_tx, view_rx) = watch::channel(view);
     let ctx = ctx.clone();
     let wake = move || {
         ctx.request_repaint_of(viewport);
@@ -138,7 +152,7 @@ pub fn start(
     let task = Assembly {
         events,
         out: messages_tx,
-        encoding: encoding_rx,
+        view: view_rx,
         assemblers: HashMap::new(),
         scratch: Vec::new(),
         idle_check: None,
@@ -148,7 +162,7 @@ pub fn start(
         sender,
         Ingest {
             messages,
-            encoding: encoding_tx,
+            view: view_tx,
         },
     )
 }
@@ -157,7 +171,7 @@ pub fn start(
 struct Assembly {
     events: EventReceiver,
     out: mpsc::Sender<Ingested>,
-    encoding: watch::Receiver<TextEncoding>,
+    view: watch::Receiver<View>,
     assemblers: HashMap<ConnId, LineAssembler>,
     scratch: Vec<String>,
     /// When to look for partial lines whose peer has gone quiet.
@@ -169,7 +183,7 @@ struct Closed;
 
 impl Assembly {
     async fn run(mut self, wake: impl Fn()) {
-        let mut encoding_open = true;
+        let mut view_open = true;
         loop {
             let step = tokio::select! {
                 event = self.events.recv() => match event {
@@ -177,18 +191,13 @@ impl Assembly {
                     // The engine is done with this session.
                     None => return,
                 },
-                changed = self.encoding.changed(), if encoding_open => {
-                    match changed {
-                        Ok(()) => {
-                            let encoding = *self.encoding.borrow_and_update();
-                            for assembler in self.assemblers.values_mut() {
-                                assembler.set_encoding(encoding);
-                            }
-                        }
-                        Err(_) => encoding_open = false,
+                changed = self.view.changed(), if view_open => match changed {
+                    Ok(()) => self.on_view_changed().await,
+                    Err(_) => {
+                        view_open = false;
+                        Ok(false)
                     }
-                    Ok(false)
-                }
+                },
                 () = sleep_until(self.idle_check), if self.idle_check.is_some() => {
                     self.flush_idle().await
                 }
@@ -206,7 +215,13 @@ impl Assembly {
         match event {
             Event::Received { conn, data } => {
                 let now = Instant::now();
-                let encoding = *self.encoding.borrow();
+                let View { encoding, hex } = *self.view.borrow();
+                if hex {
+                    for piece in data.chunks(HEX_BYTES_PER_LINE) {
+                        self.scratch.push(format!("{HEX_MARK}{}", to_hex(piece)));
+                    }
+                    return self.send_lines(conn, SystemTime::now()).await;
+                }
                 let assembler = self
                     .assemblers
                     .entry(conn)
@@ -218,7 +233,7 @@ impl Assembly {
                 self.send_lines(conn, SystemTime::now()).await
             }
             Event::Connected { ref conn } => {
-                let encoding = *self.encoding.borrow();
+                let encoding = self.view.borrow().encoding;
                 self.assemblers
                     .insert(conn.id(), LineAssembler::new(encoding, MAX_LINE_CHARS));
                 self.send(Ingested::Event(event)).await?;
@@ -242,6 +257,28 @@ impl Assembly {
                 Ok(true)
             }
         }
+    }
+
+    /// The encoding or 十六进制显示 changed. Text waiting for its line end is shown first, so
+    /// it is not shown in the new way; further bytes are.
+    async fn on_view_changed(&mut self) -> Result<bool, Closed> {
+        let View { encoding, hex } = *self.view.borrow_and_update();
+        let mut sent = false;
+        let conns: Vec<ConnId> = self.assemblers.keys().copied().collect();
+        for conn in conns {
+            let Some(assembler) = self.assemblers.get_mut(&conn) else {
+                continue;
+            };
+            if hex {
+                if let Some(rest) = assembler.finish() {
+                    self.scratch.push(rest);
+                    sent |= self.send_lines(conn, SystemTime::now()).await?;
+                }
+            } else {
+                assembler.set_encoding(encoding);
+            }
+        }
+        Ok(sent)
     }
 
     /// The connection ended: what it sent after its last line end becomes a line.

@@ -2,8 +2,9 @@
 //! rebuilt with egui and freed of the tutorial's faults.
 //!
 //! How this fits: the windows never touch a socket. They start servers and clients of
-//! `tcptalk-net` on its own tokio threads ([`tcptalk_net::Runtime`]), read its events with
-//! `try_recv` at each frame (a bounded amount per frame), and send only with
+//! `tcptalk-net` on its own tokio threads ([`tcptalk_net::Runtime`]). A small task per session on
+//! those threads turns arriving bytes into finished history lines; the window reads lines and
+//! events with `try_recv` at each frame (a bounded amount per frame), and sends only with
 //! `Connection::try_send`, so the UI never waits on the network. The engine wakes the UI when
 //! an event arrives; with nothing happening the windows do not repaint. Text handling (ports,
 //! hosts, decoding, display-safe lines) comes from `tcptalk-core`.

@@ -10,6 +10,7 @@ use tcptalk_core::history::{HistoryLimits, PeerRef};
 use tcptalk_core::{TextEncoding, display_safe, parse_hex, to_hex};
 
 use crate::Lang;
+use crate::engine::{HEX_MARK, View};
 use crate::history::{History, Side, default_save_path};
 use crate::record::{Direction, Recorder};
 use crate::widgets::{self, ERROR_TEXT, InputAction};
@@ -31,6 +32,8 @@ pub struct Pane {
     pub(crate) encoding: TextEncoding,
     /// 十六进制发送: the message is hex text (`48 65 6C`, `0x48,0x65`) for the bytes to send.
     pub(crate) hex_send: bool,
+    /// 十六进制显示: received bytes are shown as hex, one line per read.
+    pub(crate) hex_view: bool,
     /// A short problem shown in red in the status bar (e.g. a bad port), cleared on success.
     pub(crate) notice: Option<String>,
     /// Where 保存历史 writes; empty means a new file in the current directory.
@@ -66,6 +69,7 @@ impl Pane {
             message: String::new(),
             encoding,
             hex_send: false,
+            hex_view: false,
             notice: None,
             save_path: String::new(),
             scroll_to_row: None,
@@ -82,10 +86,19 @@ impl Pane {
         }
     }
 
-    /// Starts with 十六进制发送 ticked or not (remembered between runs).
-    pub(crate) fn with_hex_send(mut self, hex_send: bool) -> Self {
+    /// Starts with 十六进制发送 and 十六进制显示 ticked or not (remembered between runs).
+    pub(crate) fn with_hex(mut self, hex_send: bool, hex_view: bool) -> Self {
         self.hex_send = hex_send;
+        self.hex_view = hex_view;
         self
+    }
+
+    /// How received bytes are shown, for the session's line task.
+    pub(crate) fn view(&self) -> View {
+        View {
+            encoding: self.encoding,
+            hex: self.hex_view,
+        }
     }
 
     /// How many bytes of history stay in memory; what falls out goes to the spool (and the
@@ -127,6 +140,11 @@ impl Pane {
         self.hex_send
     }
 
+    /// Whether 十六进制显示 is ticked.
+    pub fn hex_view(&self) -> bool {
+        self.hex_view
+    }
+
     pub(crate) fn id(&self, what: &str) -> Id {
         Id::unique((self.side_name(), what))
     }
@@ -166,7 +184,7 @@ impl Pane {
         match parse_hex(&self.message) {
             Ok(bytes) if bytes.is_empty() => Outgoing::Nothing,
             Ok(bytes) => Outgoing::Bytes {
-                shown: format!("[HEX] {}", to_hex(&bytes)),
+                shown: format!("{HEX_MARK}{}", to_hex(&bytes)),
                 data: Bytes::from(bytes),
             },
             Err(err) => {
@@ -265,6 +283,8 @@ impl Pane {
         let save_path_id = self.id("save-path");
         ui.horizontal(|ui| {
             ui.label(texts.history);
+            let tick = egui::Checkbox::new(&mut self.hex_view, texts.hex_view);
+            ui.add(tick).on_hover_text(texts.hex_view_hint);
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 let small = |text: &str| egui::Button::new(RichText::new(text).small());
                 if ui.add(small(texts.clear)).clicked() {

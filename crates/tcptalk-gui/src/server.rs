@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use egui::{Align, Layout, ScrollArea, Ui, Vec2, ViewportId};
 use tcptalk_core::history::PeerRef;
-use tcptalk_core::{TextEncoding, parse_port};
+use tcptalk_core::parse_port;
 use tcptalk_net::{BindAddr, ConnId, Connection, ServerConfig, ServerHandle, spawn_server};
 use tokio::runtime::Handle;
 
@@ -86,7 +86,7 @@ impl ServerWindow {
         ServerWindow {
             runtime,
             pane: Pane::new(Side::Server, lang, encoding, settings.history_limits())
-                .with_hex_send(settings.server_hex_send),
+                .with_hex(settings.server_hex_send, settings.server_hex_view),
             port_text: if settings.server_port.trim().is_empty() {
                 DEFAULT_PORT.into()
             } else {
@@ -172,6 +172,7 @@ impl ServerWindow {
         settings.server_port = self.port_text.clone();
         settings.server_encoding = self.pane.encoding.label().into();
         settings.server_hex_send = self.pane.hex_send;
+        settings.server_hex_view = self.pane.hex_view;
     }
 
     /// Stops the server (at exit).
@@ -221,7 +222,9 @@ impl ServerWindow {
             }
             self.send_row(ui);
         });
-        self.set_encoding(self.pane.encoding);
+        if let Some(session) = &self.session {
+            session.ingest.set_view(self.pane.view());
+        }
         self.pane.end_frame();
     }
 
@@ -354,7 +357,7 @@ impl ServerWindow {
             }
         };
         self.pane.notice = None;
-        let (sender, ingest) = engine::start(&self.runtime, ctx, self.viewport, self.pane.encoding);
+        let (sender, ingest) = engine::start(&self.runtime, ctx, self.viewport, self.pane.view());
         let config = ServerConfig::new(self.bind.clone(), port);
         let handle = spawn_server(&self.runtime, config, sender);
         self.session = Some(Session {
@@ -425,12 +428,6 @@ impl ServerWindow {
         }
         self.pane.notice = None;
         self.pane.message_sent();
-    }
-
-    fn set_encoding(&mut self, encoding: TextEncoding) {
-        if let Some(session) = &self.session {
-            session.ingest.set_encoding(encoding);
-        }
     }
 }
 

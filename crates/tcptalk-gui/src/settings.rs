@@ -22,9 +22,11 @@ pub struct Settings {
     /// Encoding names as `TextEncoding`'s `FromStr` reads them.
     pub server_encoding: String,
     pub client_encoding: String,
-    /// 十六进制发送 ticked in each window.
+    /// 十六进制发送 and 十六进制显示 ticked in each window.
     pub server_hex_send: bool,
     pub client_hex_send: bool,
+    pub server_hex_view: bool,
+    pub client_hex_view: bool,
     /// History each window keeps in memory, in MiB; older lines go to a spool file (and the
     /// `--log` file) and 保存历史 still writes them. 0 keeps only the newest chunk.
     pub history_limit_mib: u64,
@@ -45,6 +47,8 @@ impl Default for Settings {
             client_encoding: TextEncoding::Utf8.label().into(),
             server_hex_send: false,
             client_hex_send: false,
+            server_hex_view: false,
+            client_hex_view: false,
             history_limit_mib: DEFAULT_HISTORY_MIB,
         }
     }

@@ -1049,3 +1049,35 @@ fn a_window_that_draws_no_frames_holds_back_the_peer_not_memory() {
     assert!(harness.state().history().contains(&left), "{left}");
     assert!(slowest < Duration::from_millis(1000), "{slowest:?}");
 }
+
+/// 十六进制显示: each read shows as its exact bytes in hex; text waiting for its line end is
+/// shown as text first; unticked, bytes are text again.
+#[test]
+fn hex_view_shows_every_byte_of_each_read() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let mut client = connect_std(port);
+    let me = client.local_addr().expect("address").to_string();
+    wait_for_clients(&mut harness, 1);
+
+    client.write_all(b"waiting for its end").expect("write");
+    // Let the window see it before the switch, as a partial line not yet shown.
+    run_for(&mut harness, Duration::from_millis(30));
+    click(&mut harness, "十六进制显示");
+    assert!(harness.state().pane().hex_view());
+    wait_for_history(
+        &mut harness,
+        &format!("[{me}] 客户端发送消息为：waiting for its end"),
+    );
+
+    client.write_all(b"Hi\x00\xFF\r\n\x1b").expect("write");
+    wait_for_history(
+        &mut harness,
+        &format!("[{me}] 客户端发送消息为：[HEX] 48 69 00 FF 0D 0A 1B"),
+    );
+
+    click(&mut harness, "十六进制显示");
+    client.write_all("文本\n".as_bytes()).expect("write");
+    wait_for_history(&mut harness, &format!("[{me}] 客户端发送消息为：文本"));
+}
