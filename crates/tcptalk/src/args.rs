@@ -114,7 +114,7 @@ fn parse_timeout(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => Ok(secs),
         _ => Err(format!(
-            "'{text}' is not a timeout: give a number of seconds between 0 and 86400"
+            "'{text}' is not a timeout: give a number of seconds above 0 and at most 86400, such as 2.5"
         )),
     }
 }

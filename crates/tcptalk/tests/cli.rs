@@ -200,6 +200,40 @@ fn bad_addresses_exit_2_and_start_nothing() {
     }
 }
 
+/// The other flags: a bad timeout or language is refused before anything starts (exit 2), a
+/// log file that cannot be opened is named (exit 1), each with one clear line.
+#[test]
+fn bad_flags_exit_with_a_clear_message() {
+    for timeout in ["abc", "0", "--timeout=-1", "1e300", "nan", ""] {
+        let flag = if timeout.starts_with("--") {
+            timeout.to_string()
+        } else {
+            format!("--timeout={timeout}")
+        };
+        let (code, err) = run_args(&["client", "--no-gui", "127.0.0.1", "--port", "1", &flag]);
+        assert_eq!(code, 2, "{flag}: {err}");
+        assert!(err.contains("is not a timeout"), "{flag}: {err}");
+        assert!(!err.contains("connecting"), "{flag}: {err}");
+    }
+    let (code, err) = run_args(&["--lang", "xx", "client", "--no-gui"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("zh, en"), "{err}");
+    let (code, err) = run_args(&[
+        "server",
+        "--no-gui",
+        "--port",
+        "0",
+        "--log",
+        "/nonexistent-dir/x.log",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("cannot open the log file /nonexistent-dir/x.log"),
+        "{err}"
+    );
+    assert!(!err.contains("listening"), "{err}");
+}
+
 /// Inputs a person may well type that are fine: each must get past argument checking and
 /// reach the network (a listen, or a connect attempt to a port where nothing listens).
 #[test]
