@@ -1042,3 +1042,93 @@ fn ten_thousand_clients_all_get_the_line_typed_on_stdin() {
     );
     assert!(peak_now < 200_000_000, "server peak RSS {peak_now} bytes");
 }
+
+/// A network namespace of the test's own, deleted on drop. Nothing in it reaches any other
+/// network: its only link is a veth pair whose far end, v1, has no address and answers
+/// nothing, so whatever is sent to 10.77.0.2 (a fixed neighbour entry, no ARP) is dropped there.
+struct Netns {
+    name: String,
+}
+
+impl Netns {
+    fn new() -> Netns {
+        let name = format!("tcptalk-test-{}", std::process::id());
+        let netns = Netns { name };
+        netns.ip(&["netns", "add", &netns.name]);
+        for args in [
+            &["link", "add", "v0", "type", "veth", "peer", "name", "v1"][..],
+            &["addr", "add", "10.77.0.1/24", "dev", "v0"],
+            &["link", "set", "v0", "up"],
+            &["link", "set", "v1", "up"],
+            &["link", "set", "lo", "up"],
+            &[
+                "neigh",
+                "add",
+                "10.77.0.2",
+                "lladdr",
+                "02:00:00:00:00:02",
+                "dev",
+                "v0",
+                "nud",
+                "permanent",
+            ],
+        ] {
+            let mut full = vec!["-n", netns.name.as_str()];
+            full.extend_from_slice(args);
+            netns.ip(&full);
+        }
+        netns
+    }
+
+    fn ip(&self, args: &[&str]) {
+        let out = Command::new("ip")
+            .args(args)
+            .output()
+            .expect("ip (iproute2; scripts/test.sh installs it)");
+        assert!(
+            out.status.success(),
+            "ip {args:?} failed (this test creates a network namespace and needs root): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "delete", &self.name])
+            .output();
+    }
+}
+
+/// A host that never answers (its packets vanish, as behind a firewall that drops them): the
+/// connect hangs until `--timeout`, then one clear line and exit 1. The SYNs go into a veth
+/// pair inside a namespace the test made, so nothing leaves this machine.
+#[test]
+fn a_connect_to_a_silent_host_times_out_at_the_given_timeout() {
+    let netns = Netns::new();
+    let started = Instant::now();
+    let out = Command::new("ip")
+        .args(["netns", "exec", &netns.name, BIN])
+        .args([
+            "client",
+            "--no-gui",
+            "--json",
+            "10.77.0.2",
+            "--port",
+            "8899",
+        ])
+        .args(["--timeout", "1.5"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run tcptalk in the namespace");
+    let elapsed = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("\"connecting\""), "{stderr}");
+    assert!(stderr.contains("timed out"), "{stderr}");
+    assert!(
+        elapsed >= Duration::from_millis(1400) && elapsed < Duration::from_secs(10),
+        "gave up after {elapsed:?}"
+    );
+}
