@@ -36,7 +36,7 @@ const LINES_PER_CLOCK_CHECK: usize = 256;
 pub const IDLE_FLUSH: Duration = Duration::from_millis(100);
 /// Longest line the assembler keeps before it shows it in pieces.
 pub const MAX_LINE_CHARS: usize = 16 * 1024;
-/// With 十六进制显示, each read is one line of hex, cut every this many bytes: 1,542
+/// With 十六进制显示, each read is one line of hex, cut every this many bytes: 1,541
 /// characters, under what a history row shows before cutting (`DISPLAY_CHARS`).
 pub const HEX_BYTES_PER_LINE: usize = 512;
 /// What marks a line of hex, received or sent, so it is never mistaken for text.
