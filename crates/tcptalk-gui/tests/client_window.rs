@@ -203,6 +203,9 @@ fn bad_ports_and_addresses_are_explained_without_connecting() {
         ("127.0.0.1", "70000", "太大"),
         ("127.0.0.1", "", "没有填写端口"),
         ("127.0.0.1", "0", "端口 0"),
+        ("127.0.0.1", "-1", "不是端口号"),
+        ("127.0.0.1", "65536", "太大"),
+        ("127.0.0.1", "99999999999", "太大"),
         ("999.1.1.1", "8899", "不是有效的 IPv4 地址"),
         ("host name", "8899", "不是有效的主机名"),
         ("", "8899", "没有填写服务器地址"),
@@ -366,12 +369,7 @@ fn hex_send_sends_exact_bytes_and_refuses_bad_hex() {
     for (typed, says) in mistakes {
         type_into(&mut harness, "发送的信息", typed);
         click(&mut harness, "发送信息");
-        let notice = harness
-            .state()
-            .pane()
-            .notice()
-            .expect("a notice")
-            .to_string();
+        let notice = notice_of(harness.state().pane());
         assert!(
             notice.starts_with("十六进制有误，没有发送：") && notice.contains(says),
             "{typed:?}: {notice}"
@@ -400,6 +398,20 @@ fn hex_send_sends_exact_bytes_and_refuses_bad_hex() {
     assert_eq!(count(&harness, "客户端发送消息为：41"), 1);
 }
 
+/// Starts `abusive_server.py` and connects the window to it; returns the server and its port.
+fn connect_to_abusive_server(harness: &mut Harness<'_, ClientWindow>) -> (Peer, u16) {
+    let mut server = Peer::python("abusive_server.py", &[]);
+    let port: u16 = server
+        .line()
+        .strip_prefix("port ")
+        .and_then(|port| port.parse().ok())
+        .expect("port");
+    connect_to(harness, port);
+    wait_connected(harness);
+    assert_eq!(server.line(), "accepted");
+    (server, port)
+}
+
 /// A hostile server (python3): terminal escapes, markup, NUL, invalid UTF-8 and GBK, then a
 /// 100 MB line with no end. Everything is shown literally and safely, nothing is lost (the
 /// byte counts match), and the window keeps drawing frames and works afterwards.
@@ -408,15 +420,7 @@ fn a_hostile_server_cannot_take_over_the_window() {
     let runtime = runtime();
     let mut harness = client_harness(&runtime, Lang::Zh);
     harness.state_mut().pane_mut().set_history_limit(256 << 10);
-    let mut server = Peer::python("abusive_server.py", &[]);
-    let port: u16 = server
-        .line()
-        .strip_prefix("port ")
-        .and_then(|port| port.parse().ok())
-        .expect("port");
-    connect_to(&mut harness, port);
-    wait_connected(&mut harness);
-    assert_eq!(server.line(), "accepted");
+    let (mut server, port) = connect_to_abusive_server(&mut harness);
     let mut total = 0;
     let mut send = |server: &mut Peer, what: &str| {
         server.say(what);
@@ -501,15 +505,7 @@ fn a_hostile_server_cannot_take_over_the_window() {
 fn a_server_reset_is_reported_and_the_window_connects_again() {
     let runtime = runtime();
     let mut harness = client_harness(&runtime, Lang::Zh);
-    let mut server = Peer::python("abusive_server.py", &[]);
-    let port: u16 = server
-        .line()
-        .strip_prefix("port ")
-        .and_then(|port| port.parse().ok())
-        .expect("port");
-    connect_to(&mut harness, port);
-    wait_connected(&mut harness);
-    assert_eq!(server.line(), "accepted");
+    let (mut server, _) = connect_to_abusive_server(&mut harness);
     server.say("hello");
     assert_eq!(server.line(), "sent 19");
     wait_for_history(&mut harness, "服务器端发送消息为：hello before reset");
@@ -528,4 +524,58 @@ fn a_server_reset_is_reported_and_the_window_connects_again() {
     type_into(&mut harness, "发送的信息", "又连上了");
     click(&mut harness, "发送信息");
     read_exactly(&mut again, "又连上了".as_bytes());
+}
+
+/// What a person may well type and means well: spaces around the port, full-width digits,
+/// `::1`, `[::1]`, `localhost`. Each connects; an unresolvable name says so.
+#[test]
+fn friendly_inputs_connect_and_an_unknown_name_is_explained() {
+    let runtime = runtime();
+    let mut harness = client_harness(&runtime, Lang::Zh);
+    let v4 = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    let v6 = TcpListener::bind("[::1]:0").expect("bind ::1");
+    let v4_port = v4.local_addr().expect("address").port();
+    let v6_port = v6.local_addr().expect("address").port();
+    let cases = [
+        ("127.0.0.1", format!(" {v4_port} "), &v4),
+        (" 127.0.0.1 ", full_width(&v4_port.to_string()), &v4),
+        ("::1", v6_port.to_string(), &v6),
+        ("[::1]", v6_port.to_string(), &v6),
+    ];
+    for (host, port, listener) in cases {
+        type_into(&mut harness, "服务器IP：", host);
+        type_into(&mut harness, "端口：", &port);
+        click(&mut harness, "连接服务器");
+        let _peer = accept(&mut harness, listener);
+        wait_connected(&mut harness);
+        assert_eq!(harness.state().pane().notice(), None, "{host:?}:{port:?}");
+        click(&mut harness, "断开连接");
+    }
+    // localhost may mean 127.0.0.1 or ::1: listen on the same port on both where possible.
+    let (listener, port) = listener();
+    type_into(&mut harness, "服务器IP：", "localhost");
+    type_into(&mut harness, "端口：", &port.to_string());
+    let also_v6 = TcpListener::bind(("::1", port)).ok();
+    click(&mut harness, "连接服务器");
+    wait_for(&mut harness, "localhost to connect", |h| {
+        h.state().is_connected() || !h.state().is_connecting()
+    });
+    assert!(
+        harness.state().is_connected(),
+        "{:?}",
+        harness.state().pane().notice()
+    );
+    drop((listener, also_v6));
+    click(&mut harness, "断开连接");
+
+    type_into(&mut harness, "服务器IP：", "no-such-host.invalid");
+    type_into(&mut harness, "端口：", "8899");
+    click(&mut harness, "连接服务器");
+    wait_for(&mut harness, "the lookup to fail", |h| {
+        !h.state().is_connecting()
+    });
+    let notice = notice_of(harness.state().pane());
+    assert!(notice.contains("no-such-host.invalid"), "{notice}");
+    assert!(!harness.state().is_connected());
+    assert!(!is_disabled(&harness, "连接服务器"));
 }

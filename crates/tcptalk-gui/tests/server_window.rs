@@ -333,6 +333,8 @@ fn invalid_ports_are_explained_and_nothing_starts() {
         ("70000", "太大"),
         ("", "没有填写端口"),
         ("-1", "不是端口号"),
+        ("65536", "太大"),
+        ("99999999999", "太大"),
     ] {
         type_into(&mut harness, "端口：", input);
         click(&mut harness, "启动服务器");
@@ -769,12 +771,7 @@ fn a_client_that_does_not_read_blocks_sending_and_the_window_says_so() {
         }
     }
     assert!(refused, "the queue never filled after {sent} messages");
-    let notice = harness
-        .state()
-        .pane()
-        .notice()
-        .expect("a notice")
-        .to_string();
+    let notice = notice_of(harness.state().pane());
     assert!(notice.contains("没有在读取数据"), "{notice}");
     assert!(notice.contains("这条消息没有发送"), "{notice}");
     // In red in the status bar and in the history.
@@ -862,12 +859,7 @@ fn hex_send_reaches_every_client_exactly_or_no_one() {
 
     type_into(&mut harness, "发送的信息", "DE AD G1");
     click(&mut harness, "发送信息");
-    let notice = harness
-        .state()
-        .pane()
-        .notice()
-        .expect("a notice")
-        .to_string();
+    let notice = notice_of(harness.state().pane());
     assert!(
         notice.contains("第 7 个字符“G”不是十六进制数字"),
         "{notice}"
@@ -1080,4 +1072,26 @@ fn hex_view_shows_every_byte_of_each_read() {
     click(&mut harness, "十六进制显示");
     client.write_all("文本\n".as_bytes()).expect("write");
     wait_for_history(&mut harness, &format!("[{me}] 客户端发送消息为：文本"));
+}
+
+/// Spaces around the port and an IME's full-width digits are the port a person meant.
+#[test]
+fn spaced_and_full_width_ports_listen() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = free_port();
+    for typed in [format!(" {port} "), full_width(&port.to_string())] {
+        type_into(&mut harness, "端口：", &typed);
+        click(&mut harness, "启动服务器");
+        wait_for(&mut harness, "the server to listen", |h| {
+            h.state().local_addr().is_some()
+        });
+        assert_eq!(
+            harness.state().local_addr().map(|a| a.port()),
+            Some(port),
+            "{typed:?}"
+        );
+        click(&mut harness, "停止服务器");
+        wait_for_history(&mut harness, "服务器已停止");
+    }
 }

@@ -173,6 +173,20 @@ pub fn wait_for_eof(stream: &mut TcpStream) {
     }
 }
 
+/// The problem the window shows in red; fails the test if there is none.
+#[track_caller]
+pub fn notice_of(pane: &tcptalk_gui::Pane) -> String {
+    pane.notice().expect("a notice").to_string()
+}
+
+/// The same digits as an IME's full-width characters: ８８９９.
+pub fn full_width(digits: &str) -> String {
+    digits
+        .chars()
+        .map(|c| char::from_u32(u32::from(c) - u32::from('0') + 0xFF10).unwrap_or(c))
+        .collect()
+}
+
 #[path = "../../../../tests/peers/python_peer.rs"]
 mod python_peer;
 #[allow(unused_imports)]
