@@ -16,13 +16,23 @@ pub struct Peer {
 
 impl Peer {
     pub fn python(script: &str, args: &[&str]) -> Peer {
-        use std::io::BufRead;
-        use std::process::{Command, Stdio};
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../tests/peers")
             .join(script);
+        let mut all = vec![path.into_os_string()];
+        all.extend(args.iter().map(std::ffi::OsString::from));
+        Peer::spawn(&all)
+    }
+
+    /// A peer whose few lines of python are given here rather than in a file.
+    pub fn python_code(code: &str) -> Peer {
+        Peer::spawn(&["-c".into(), code.into()])
+    }
+
+    fn spawn(args: &[std::ffi::OsString]) -> Peer {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
         let mut child = Command::new("python3")
-            .arg(path)
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -65,6 +75,14 @@ impl Peer {
         use std::io::Write;
         writeln!(self.stdin, "{line}").expect("write to the peer");
         self.stdin.flush().expect("flush");
+    }
+}
+
+impl Peer {
+    /// Kills the peer with SIGKILL, as a crash or `kill -9` would, and reaps it.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        let _ = self.child.wait();
     }
 }
 

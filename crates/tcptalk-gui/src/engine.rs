@@ -87,10 +87,6 @@ impl LineBatch {
         self.ends.push(self.text.len());
     }
 
-    fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
     /// When the bytes of these lines arrived.
     pub fn at(&self) -> SystemTime {
         self.at
@@ -331,9 +327,6 @@ impl Assembly {
         let mut lines = LineBatch::new(at);
         for line in self.scratch.drain(..) {
             lines.push(&line);
-        }
-        if lines.is_empty() {
-            return Ok(false);
         }
         self.send(Ingested::Lines { conn, lines }).await?;
         Ok(true)

@@ -47,6 +47,19 @@ fn connect_to(harness: &mut Harness<'_, ClientWindow>, port: u16) {
     click(harness, "连接服务器");
 }
 
+/// Connects to `listener` through the window's fields and returns the accepted stream once
+/// the window says it is connected.
+fn connect_and_accept(
+    harness: &mut Harness<'_, ClientWindow>,
+    listener: &TcpListener,
+) -> TcpStream {
+    let port = listener.local_addr().expect("address").port();
+    connect_to(harness, port);
+    let stream = accept(harness, listener);
+    wait_connected(harness);
+    stream
+}
+
 fn wait_connected(harness: &mut Harness<'_, ClientWindow>) {
     wait_for(harness, "the connection", |h| h.state().is_connected());
 }
@@ -70,16 +83,14 @@ fn count(harness: &Harness<'_, ClientWindow>, line: &str) -> usize {
 fn connect_and_disconnect_buttons_are_mutually_exclusive() {
     let runtime = runtime();
     let mut harness = client_harness(&runtime, Lang::Zh);
-    let (listener, port) = listener();
+    let (listener, _) = listener();
     // Before: only 连接服务器.
     assert!(!is_disabled(&harness, "连接服务器"));
     assert!(is_disabled(&harness, "断开连接"));
     assert!(is_disabled(&harness, "发送信息"));
     harness.get_by_label("未连接");
 
-    connect_to(&mut harness, port);
-    let mut server_side = accept(&mut harness, &listener);
-    wait_connected(&mut harness);
+    let mut server_side = connect_and_accept(&mut harness, &listener);
     // During: only 断开连接.
     assert!(is_disabled(&harness, "连接服务器"));
     assert!(!is_disabled(&harness, "断开连接"));
@@ -102,18 +113,15 @@ fn connect_and_disconnect_buttons_are_mutually_exclusive() {
 fn messages_go_both_ways() {
     let runtime = runtime();
     let mut harness = client_harness(&runtime, Lang::Zh);
-    let (listener, port) = listener();
-    connect_to(&mut harness, port);
-    let mut server_side = accept(&mut harness, &listener);
-    wait_connected(&mut harness);
+    let (listener, _) = listener();
+    let mut server_side = connect_and_accept(&mut harness, &listener);
 
     server_side
         .write_all("hello from server\n".as_bytes())
         .expect("write");
     wait_for_history(&mut harness, "服务器端发送消息为：hello from server");
 
-    type_into(&mut harness, "发送的信息", "你好，服务器！中文测试 ok");
-    click(&mut harness, "发送信息");
+    send_message(&mut harness, "你好，服务器！中文测试 ok");
     read_exactly(&mut server_side, "你好，服务器！中文测试 ok".as_bytes());
     assert_eq!(
         count(&harness, "客户端发送消息为：你好，服务器！中文测试 ok"),
@@ -126,10 +134,8 @@ fn messages_go_both_ways() {
 fn reconnect_after_disconnect() {
     let runtime = runtime();
     let mut harness = client_harness(&runtime, Lang::Zh);
-    let (listener, port) = listener();
-    connect_to(&mut harness, port);
-    let mut first = accept(&mut harness, &listener);
-    wait_connected(&mut harness);
+    let (listener, _) = listener();
+    let mut first = connect_and_accept(&mut harness, &listener);
     click(&mut harness, "断开连接");
     wait_for_eof(&mut first);
 
@@ -138,8 +144,7 @@ fn reconnect_after_disconnect() {
     let mut second = accept(&mut harness, &listener);
     wait_connected(&mut harness);
     assert_eq!(count(&harness, "成功连接到服务器"), 2);
-    type_into(&mut harness, "发送的信息", "again");
-    click(&mut harness, "发送信息");
+    send_message(&mut harness, "again");
     read_exactly(&mut second, b"again");
 }
 
@@ -147,10 +152,8 @@ fn reconnect_after_disconnect() {
 fn send_after_peer_left_does_not_crash() {
     let runtime = runtime();
     let mut harness = client_harness(&runtime, Lang::Zh);
-    let (listener, port) = listener();
-    connect_to(&mut harness, port);
-    let server_side = accept(&mut harness, &listener);
-    wait_connected(&mut harness);
+    let (listener, _) = listener();
+    let server_side = connect_and_accept(&mut harness, &listener);
 
     type_into(&mut harness, "发送的信息", "还在吗");
     drop(server_side);
@@ -265,10 +268,8 @@ fn connecting_shows_progress_and_can_be_cancelled() {
 fn partial_line_from_server_shows_after_a_pause() {
     let runtime = runtime();
     let mut harness = client_harness(&runtime, Lang::Zh);
-    let (listener, port) = listener();
-    connect_to(&mut harness, port);
-    let mut server_side = accept(&mut harness, &listener);
-    wait_connected(&mut harness);
+    let (listener, _) = listener();
+    let mut server_side = connect_and_accept(&mut harness, &listener);
     // A character split across two writes, and no line end at all.
     let bytes = "请输入密码：".as_bytes();
     server_side.write_all(&bytes[..5]).expect("write");
@@ -340,10 +341,8 @@ fn remembered_settings_fill_the_fields() {
 fn hex_send_sends_exact_bytes_and_refuses_bad_hex() {
     let runtime = runtime();
     let mut harness = client_harness(&runtime, Lang::Zh);
-    let (listener, port) = listener();
-    connect_to(&mut harness, port);
-    let mut server_side = accept(&mut harness, &listener);
-    wait_connected(&mut harness);
+    let (listener, _) = listener();
+    let mut server_side = connect_and_accept(&mut harness, &listener);
 
     click(&mut harness, "十六进制发送");
     assert!(harness.state().pane().hex_send());
@@ -367,8 +366,7 @@ fn hex_send_sends_exact_bytes_and_refuses_bad_hex() {
         ("你好", "第 1 个字符“你”不是十六进制数字"),
     ];
     for (typed, says) in mistakes {
-        type_into(&mut harness, "发送的信息", typed);
-        click(&mut harness, "发送信息");
+        send_message(&mut harness, typed);
         let notice = notice_of(harness.state().pane());
         assert!(
             notice.starts_with("十六进制有误，没有发送：") && notice.contains(says),
@@ -380,20 +378,17 @@ fn hex_send_sends_exact_bytes_and_refuses_bad_hex() {
     }
 
     // C source and a Chinese IME's full-width comma are hex too; success clears the notice.
-    type_into(&mut harness, "发送的信息", "0x31，0x32, 0X33");
-    click(&mut harness, "发送信息");
+    send_message(&mut harness, "0x31，0x32, 0X33");
     read_exactly(&mut server_side, b"123");
     assert_eq!(harness.state().pane().notice(), None);
     // Only separators: there is nothing to send, and nothing is said.
-    type_into(&mut harness, "发送的信息", " , ");
-    click(&mut harness, "发送信息");
+    send_message(&mut harness, " , ");
     assert_nothing_arrives(&mut server_side);
     assert_eq!(harness.state().pane().notice(), None);
 
     // Unticked, the same characters are text again.
     click(&mut harness, "十六进制发送");
-    type_into(&mut harness, "发送的信息", "41");
-    click(&mut harness, "发送信息");
+    send_message(&mut harness, "41");
     read_exactly(&mut server_side, b"41");
     assert_eq!(count(&harness, "客户端发送消息为：41"), 1);
 }
@@ -517,12 +512,9 @@ fn a_server_reset_is_reported_and_the_window_connects_again() {
     harness.get_by_label("未连接");
     assert!(!is_disabled(&harness, "连接服务器"));
 
-    let (listener, port) = listener();
-    connect_to(&mut harness, port);
-    let mut again = accept(&mut harness, &listener);
-    wait_connected(&mut harness);
-    type_into(&mut harness, "发送的信息", "又连上了");
-    click(&mut harness, "发送信息");
+    let (listener, _) = listener();
+    let mut again = connect_and_accept(&mut harness, &listener);
+    send_message(&mut harness, "又连上了");
     read_exactly(&mut again, "又连上了".as_bytes());
 }
 

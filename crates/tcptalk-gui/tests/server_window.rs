@@ -30,6 +30,17 @@ fn wait_for_history(harness: &mut Harness<'_, ServerWindow>, text: &str) {
     });
 }
 
+/// Connects a std client and waits until the window lists `count` clients.
+fn connect_client(
+    harness: &mut Harness<'_, ServerWindow>,
+    port: u16,
+    count: usize,
+) -> std::net::TcpStream {
+    let client = connect_std(port);
+    wait_for_clients(harness, count);
+    client
+}
+
 fn wait_for_clients(harness: &mut Harness<'_, ServerWindow>, count: usize) {
     wait_for(harness, &format!("{count} clients"), |h| {
         h.state().client_count() == count
@@ -105,8 +116,7 @@ fn text_without_line_end_shows_after_a_pause_once() {
     let runtime = runtime();
     let mut harness = server_harness(&runtime, Lang::Zh);
     let port = start_listening(&mut harness);
-    let mut client = connect_std(port);
-    wait_for_clients(&mut harness, 1);
+    let mut client = connect_client(&mut harness, port, 1);
 
     client.write_all("login: ".as_bytes()).expect("write");
     wait_for_history(&mut harness, "客户端发送消息为：login: ");
@@ -127,8 +137,7 @@ fn partial_line_is_shown_when_the_client_leaves() {
     let runtime = runtime();
     let mut harness = server_harness(&runtime, Lang::Zh);
     let port = start_listening(&mut harness);
-    let mut client = connect_std(port);
-    wait_for_clients(&mut harness, 1);
+    let mut client = connect_client(&mut harness, port, 1);
     client.write_all("再见".as_bytes()).expect("write");
     drop(client);
     wait_for_history(&mut harness, "客户端发送消息为：再见");
@@ -141,8 +150,7 @@ fn peer_text_is_shown_literally_and_nothing_after_nul_is_lost() {
     let runtime = runtime();
     let mut harness = server_harness(&runtime, Lang::Zh);
     let port = start_listening(&mut harness);
-    let mut client = connect_std(port);
-    wait_for_clients(&mut harness, 1);
+    let mut client = connect_client(&mut harness, port, 1);
     client
         .write_all(b"<h1>big</h1> \x1b[31mred\x00after nul\n")
         .expect("write");
@@ -162,8 +170,7 @@ fn send_reaches_the_client_and_the_history() {
     let me = client.local_addr().expect("address").to_string();
     wait_for_clients(&mut harness, 1);
 
-    type_into(&mut harness, "发送的信息", "收到，客户端。第二条消息");
-    click(&mut harness, "发送信息");
+    send_message(&mut harness, "收到，客户端。第二条消息");
     read_exactly(&mut client, "收到，客户端。第二条消息".as_bytes());
     wait_for_history(
         &mut harness,
@@ -180,8 +187,7 @@ fn enter_sends_and_shift_enter_starts_a_new_line() {
     let runtime = runtime();
     let mut harness = server_harness(&runtime, Lang::Zh);
     let port = start_listening(&mut harness);
-    let mut client = connect_std(port);
-    wait_for_clients(&mut harness, 1);
+    let mut client = connect_client(&mut harness, port, 1);
 
     type_into(&mut harness, "发送的信息", "line1 多行");
     harness.key_press_modifiers(Modifiers::SHIFT, Key::Enter);
@@ -206,8 +212,7 @@ fn empty_message_sends_nothing() {
     let runtime = runtime();
     let mut harness = server_harness(&runtime, Lang::Zh);
     let port = start_listening(&mut harness);
-    let mut client = connect_std(port);
-    wait_for_clients(&mut harness, 1);
+    let mut client = connect_client(&mut harness, port, 1);
     let before = harness.state().history().len();
     click(&mut harness, "发送信息");
     assert_nothing_arrives(&mut client);
@@ -241,19 +246,15 @@ fn send_to_one_client_or_to_all() {
     let runtime = runtime();
     let mut harness = server_harness(&runtime, Lang::Zh);
     let port = start_listening(&mut harness);
-    let mut first = connect_std(port);
-    wait_for_clients(&mut harness, 1);
-    let mut second = connect_std(port);
-    wait_for_clients(&mut harness, 2);
-    let mut third = connect_std(port);
-    wait_for_clients(&mut harness, 3);
+    let mut first = connect_client(&mut harness, port, 1);
+    let mut second = connect_client(&mut harness, port, 2);
+    let mut third = connect_client(&mut harness, port, 3);
     let second_name = second.local_addr().expect("address").to_string();
 
     // To the second client only.
     click(&mut harness, "发送给：");
     click(&mut harness, &second_name);
-    type_into(&mut harness, "发送的信息", "只给你");
-    click(&mut harness, "发送信息");
+    send_message(&mut harness, "只给你");
     read_exactly(&mut second, "只给你".as_bytes());
     assert_nothing_arrives(&mut first);
     assert_nothing_arrives(&mut third);
@@ -267,8 +268,7 @@ fn send_to_one_client_or_to_all() {
     // Back to everyone.
     click(&mut harness, "发送给：");
     click(&mut harness, "全部客户端");
-    type_into(&mut harness, "发送的信息", "大家好");
-    click(&mut harness, "发送信息");
+    send_message(&mut harness, "大家好");
     for client in [&mut first, &mut second, &mut third] {
         read_exactly(client, "大家好".as_bytes());
     }
@@ -285,10 +285,8 @@ fn a_chosen_client_can_be_disconnected() {
     let runtime = runtime();
     let mut harness = server_harness(&runtime, Lang::Zh);
     let port = start_listening(&mut harness);
-    let mut first = connect_std(port);
-    wait_for_clients(&mut harness, 1);
-    let mut second = connect_std(port);
-    wait_for_clients(&mut harness, 2);
+    let mut first = connect_client(&mut harness, port, 1);
+    let mut second = connect_client(&mut harness, port, 2);
     let first_name = first.local_addr().expect("address").to_string();
 
     click(&mut harness, "发送给：");
@@ -353,8 +351,7 @@ fn stop_server_frees_the_port_for_a_new_start() {
     let runtime = runtime();
     let mut harness = server_harness(&runtime, Lang::Zh);
     let port = start_listening(&mut harness);
-    let mut client = connect_std(port);
-    wait_for_clients(&mut harness, 1);
+    let mut client = connect_client(&mut harness, port, 1);
 
     click(&mut harness, "停止服务器");
     wait_for_history(&mut harness, "服务器已停止");
@@ -377,15 +374,13 @@ fn gbk_encoding_decodes_received_bytes_and_encodes_sent_text() {
     let port = start_listening(&mut harness);
     click(&mut harness, "编码：");
     click(&mut harness, "GBK");
-    let mut client = connect_std(port);
-    wait_for_clients(&mut harness, 1);
+    let mut client = connect_client(&mut harness, port, 1);
     // 你好 in GBK.
     client
         .write_all(&[0xC4, 0xE3, 0xBA, 0xC3, b'\n'])
         .expect("write");
     wait_for_history(&mut harness, "客户端发送消息为：你好");
-    type_into(&mut harness, "发送的信息", "中文");
-    click(&mut harness, "发送信息");
+    send_message(&mut harness, "中文");
     read_exactly(&mut client, &[0xD6, 0xD0, 0xCE, 0xC4]);
 }
 
@@ -443,10 +438,8 @@ fn client_list_shows_byte_counts_and_picks_the_target() {
     let runtime = runtime();
     let mut harness = server_harness(&runtime, Lang::Zh);
     let port = start_listening(&mut harness);
-    let mut first = connect_std(port);
-    wait_for_clients(&mut harness, 1);
-    let mut second = connect_std(port);
-    wait_for_clients(&mut harness, 2);
+    let mut first = connect_client(&mut harness, port, 1);
+    let mut second = connect_client(&mut harness, port, 2);
     let first_name = first.local_addr().expect("address").to_string();
     first.write_all(b"12345\n").expect("write");
     wait_for_history(&mut harness, "客户端发送消息为：12345");
@@ -461,8 +454,7 @@ fn client_list_shows_byte_counts_and_picks_the_target() {
     harness.key_press(Key::Escape);
     settle(&mut harness);
 
-    type_into(&mut harness, "发送的信息", "picked");
-    click(&mut harness, "发送信息");
+    send_message(&mut harness, "picked");
     read_exactly(&mut first, b"picked");
     assert_nothing_arrives(&mut second);
 }
@@ -476,15 +468,13 @@ fn log_file_gets_every_history_entry() {
     let log = tcptalk_gui::SharedLog::open(&path).expect("open the log");
     harness.state_mut().set_log(Some(log));
     let port = start_listening(&mut harness);
-    let mut client = connect_std(port);
-    wait_for_clients(&mut harness, 1);
+    let mut client = connect_client(&mut harness, port, 1);
     let me = client.local_addr().expect("address").to_string();
     client
         .write_all("日志里的消息\n".as_bytes())
         .expect("write");
     wait_for_history(&mut harness, "客户端发送消息为：日志里的消息");
-    type_into(&mut harness, "发送的信息", "第一行\n第二行");
-    click(&mut harness, "发送信息");
+    send_message(&mut harness, "第一行\n第二行");
     read_exactly(&mut client, "第一行\n第二行".as_bytes());
 
     let text = std::fs::read_to_string(&path).expect("read the log");
@@ -621,8 +611,7 @@ fn a_flood_of_lines_is_shown_whole_without_long_frames() {
     let runtime = runtime();
     let mut harness = server_harness(&runtime, Lang::Zh);
     let port = start_listening(&mut harness);
-    let mut client = connect_std(port);
-    wait_for_clients(&mut harness, 1);
+    let mut client = connect_client(&mut harness, port, 1);
     let lines = 20_000;
     let writer = std::thread::spawn(move || {
         let mut data = Vec::new();
@@ -754,8 +743,7 @@ fn a_client_that_does_not_read_blocks_sending_and_the_window_says_so() {
     let mut harness = server_harness(&runtime, Lang::Zh);
     let port = start_listening(&mut harness);
     // Connected, and never reading until the end of the test.
-    let mut client = connect_std(port);
-    wait_for_clients(&mut harness, 1);
+    let mut client = connect_client(&mut harness, port, 1);
     // 64 KiB in lines of 64 bytes, so the input box lays out short lines.
     let message: String = (0..1024).map(|i| format!("{i:063}\n")).collect();
     let mut sent = 0usize;
@@ -839,14 +827,11 @@ fn hex_send_reaches_every_client_exactly_or_no_one() {
     let runtime = runtime();
     let mut harness = server_harness(&runtime, Lang::Zh);
     let port = start_listening(&mut harness);
-    let mut first = connect_std(port);
-    wait_for_clients(&mut harness, 1);
-    let mut second = connect_std(port);
-    wait_for_clients(&mut harness, 2);
+    let mut first = connect_client(&mut harness, port, 1);
+    let mut second = connect_client(&mut harness, port, 2);
 
     click(&mut harness, "十六进制发送");
-    type_into(&mut harness, "发送的信息", "DE AD BE EF 00 0A");
-    click(&mut harness, "发送信息");
+    send_message(&mut harness, "DE AD BE EF 00 0A");
     for client in [&mut first, &mut second] {
         read_exactly(client, b"\xDE\xAD\xBE\xEF\x00\n");
     }
@@ -857,8 +842,7 @@ fn hex_send_reaches_every_client_exactly_or_no_one() {
             .contains("[全部 2 个客户端] 服务器端发送消息为：[HEX] DE AD BE EF 00 0A")
     );
 
-    type_into(&mut harness, "发送的信息", "DE AD G1");
-    click(&mut harness, "发送信息");
+    send_message(&mut harness, "DE AD G1");
     let notice = notice_of(harness.state().pane());
     assert!(
         notice.contains("第 7 个字符“G”不是十六进制数字"),
@@ -878,10 +862,8 @@ fn a_second_client_while_the_first_is_connected_keeps_both() {
     let runtime = runtime();
     let mut harness = server_harness(&runtime, Lang::Zh);
     let port = start_listening(&mut harness);
-    let mut first = connect_std(port);
-    wait_for_clients(&mut harness, 1);
-    let mut second = connect_std(port);
-    wait_for_clients(&mut harness, 2);
+    let mut first = connect_client(&mut harness, port, 1);
+    let mut second = connect_client(&mut harness, port, 2);
     let first_name = first.local_addr().expect("address").to_string();
     let second_name = second.local_addr().expect("address").to_string();
 
@@ -896,8 +878,7 @@ fn a_second_client_while_the_first_is_connected_keeps_both() {
         &format!("[{second_name}] 客户端发送消息为：我是第二个"),
     );
 
-    type_into(&mut harness, "发送的信息", "两位好");
-    click(&mut harness, "发送信息");
+    send_message(&mut harness, "两位好");
     read_exactly(&mut first, "两位好".as_bytes());
     read_exactly(&mut second, "两位好".as_bytes());
 
@@ -905,8 +886,7 @@ fn a_second_client_while_the_first_is_connected_keeps_both() {
     wait_for_history(&mut harness, &format!("客户端已断开：{first_name}"));
     assert_eq!(harness.state().client_count(), 1);
     harness.get_by_label("已连接");
-    type_into(&mut harness, "发送的信息", "还在");
-    click(&mut harness, "发送信息");
+    send_message(&mut harness, "还在");
     read_exactly(&mut second, "还在".as_bytes());
     assert_eq!(harness.state().pane().notice(), None);
 }
@@ -941,28 +921,10 @@ fn client_faults_are_reported_and_the_server_keeps_serving() {
          s.sendall(b'alive\\n')\n\
          time.sleep(60)\n"
     );
-    /// Killed and reaped however the test ends.
-    struct Reap(std::process::Child);
-    impl Drop for Reap {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut killed = Reap(
-        std::process::Command::new("python3")
-            .args(["-c", &script])
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("python3"),
-    );
-    let mut out = std::io::BufReader::new(killed.0.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut out, &mut line).expect("its port");
-    let name = format!("127.0.0.1:{}", line.trim());
+    let mut killed = Peer::python_code(&script);
+    let name = format!("127.0.0.1:{}", killed.line());
     wait_for_history(&mut harness, &format!("[{name}] 客户端发送消息为：alive"));
-    killed.0.kill().expect("SIGKILL");
-    let _ = killed.0.wait();
+    killed.kill();
     wait_for_history(&mut harness, &format!("客户端已断开：{name}"));
     let left = harness
         .state()
@@ -972,10 +934,8 @@ fn client_faults_are_reported_and_the_server_keeps_serving() {
         .expect("the end of the killed client");
     assert!(left.ends_with("；收到 6 字节，发送 0 字节）"), "{left}");
 
-    let mut next = connect_std(port);
-    wait_for_clients(&mut harness, 1);
-    type_into(&mut harness, "发送的信息", "still here");
-    click(&mut harness, "发送信息");
+    let mut next = connect_client(&mut harness, port, 1);
+    send_message(&mut harness, "still here");
     read_exactly(&mut next, b"still here");
 }
 

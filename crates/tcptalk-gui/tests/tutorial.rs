@@ -53,15 +53,13 @@ fn server_and_client_windows_talk_both_ways() {
     server.get_by_label("已连接");
     client.get_by_label("已连接");
 
-    type_into(&mut server, "发送的信息", "hello from server");
-    click(&mut server, "发送信息");
+    send_message(&mut server, "hello from server");
     wait_both(&mut server, &mut client, "the server's message", |_, c| {
         c.history()
             .contains("服务器端发送消息为：hello from server")
     });
 
-    type_into(&mut client, "发送的信息", "你好，服务器！中文测试 ok");
-    click(&mut client, "发送信息");
+    send_message(&mut client, "你好，服务器！中文测试 ok");
     wait_both(&mut server, &mut client, "the client's message", |s, _| {
         s.history()
             .contains("客户端发送消息为：你好，服务器！中文测试 ok")
@@ -121,8 +119,7 @@ fn chinese_windows_render_with_only_the_bundled_font() {
     wait_both(&mut server, &mut client, "the connection", |s, c| {
         s.client_count() == 1 && c.is_connected()
     });
-    type_into(&mut client, "发送的信息", "你好，服务器！（全角）“引号”…");
-    click(&mut client, "发送信息");
+    send_message(&mut client, "你好，服务器！（全角）“引号”…");
     wait_both(&mut server, &mut client, "the message", |s, _| {
         s.history().contains("（全角）“引号”…")
     });

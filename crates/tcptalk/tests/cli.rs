@@ -636,6 +636,17 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Fills `block` (a multiple of 8 bytes long) with deterministic, incompressible-looking bytes,
+/// binary and all (xorshift64), going on from `state`.
+fn fill_pseudo_random(state: &mut u64, block: &mut [u8]) {
+    for b in block.chunks_mut(8) {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        b.copy_from_slice(&state.to_le_bytes());
+    }
+}
+
 fn sha256_file(path: &Path) -> String {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
@@ -651,17 +662,11 @@ fn a_hundred_megabytes_through_the_cli_pair_arrive_intact() {
     let input = dir.join("in.bin");
     let output = dir.join("out.bin");
     {
-        // Deterministic, incompressible-looking bytes (xorshift), binary and all.
         let mut file = std::io::BufWriter::new(std::fs::File::create(&input).expect("create"));
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut block = vec![0u8; 1 << 20];
         for _ in 0..SIZE / block.len() {
-            for b in block.chunks_mut(8) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                b.copy_from_slice(&x.to_le_bytes());
-            }
+            fill_pseudo_random(&mut x, &mut block);
             file.write_all(&block).expect("write");
         }
     }
@@ -957,17 +962,11 @@ fn a_gibibyte_flood_arrives_whole_and_counted_in_bounded_memory() {
     let mut client_lines = Lines::new(client.child.stderr.take().expect("stderr"));
     let mut stdin = client.child.stdin.take().expect("stdin");
     let source = std::thread::spawn(move || {
-        // Deterministic, incompressible-looking bytes (xorshift), binary and all.
         let mut hasher = Sha256::new();
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
         let mut block = vec![0u8; 1 << 20];
         for _ in 0..SIZE / block.len() as u64 {
-            for b in block.chunks_mut(8) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                b.copy_from_slice(&x.to_le_bytes());
-            }
+            fill_pseudo_random(&mut x, &mut block);
             hasher.update(&block);
             stdin.write_all(&block).expect("feed the client");
         }

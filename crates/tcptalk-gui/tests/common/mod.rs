@@ -89,6 +89,12 @@ pub fn click<S>(harness: &mut Harness<'_, S>, label: &str) {
     settle(harness);
 }
 
+/// Types `text` into 发送的信息 and clicks 发送信息, as a person sends a message.
+pub fn send_message<S>(harness: &mut Harness<'_, S>, text: &str) {
+    type_into(harness, "发送的信息", text);
+    click(harness, "发送信息");
+}
+
 /// Runs frames until the window is idle, or for a bounded number of frames while something
 /// animates on purpose (the spinner while connecting).
 pub fn settle<S>(harness: &mut Harness<'_, S>) {
