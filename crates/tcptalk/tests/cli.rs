@@ -128,6 +128,32 @@ fn json_server(extra: &[&str]) -> (Proc, Lines, u16) {
     (proc, lines, port)
 }
 
+/// `tcptalk server --no-gui --json --once` on 127.0.0.1 with nothing on stdin and its stdout
+/// going to `stdout`; returns it once listening, with its stderr lines and its port.
+fn once_server(stdout: Stdio) -> (Proc, Lines, String) {
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "server",
+        "--no-gui",
+        "--json",
+        "--once",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "0",
+    ])
+    .stdin(Stdio::null())
+    .stdout(stdout)
+    .stderr(Stdio::piped());
+    let mut server = Proc::spawn(&mut cmd);
+    let mut lines = Lines::new(server.child.stderr.take().expect("stderr"));
+    let port = json(&lines.expect("\"listening\""))["port"]
+        .as_u64()
+        .expect("port")
+        .to_string();
+    (server, lines, port)
+}
+
 fn read_all(mut r: impl Read) -> Vec<u8> {
     let mut out = Vec::new();
     r.read_to_end(&mut out).expect("read");
@@ -670,26 +696,8 @@ fn a_hundred_megabytes_through_the_cli_pair_arrive_intact() {
             file.write_all(&block).expect("write");
         }
     }
-    let mut cmd = Command::new(BIN);
-    cmd.args([
-        "server",
-        "--no-gui",
-        "--json",
-        "--once",
-        "--bind",
-        "127.0.0.1",
-        "--port",
-        "0",
-    ])
-    .stdin(Stdio::null())
-    .stdout(std::fs::File::create(&output).expect("out"))
-    .stderr(Stdio::piped());
-    let mut server = Proc::spawn(&mut cmd);
-    let mut lines = Lines::new(server.child.stderr.take().expect("stderr"));
-    let port = json(&lines.expect("\"listening\""))["port"]
-        .as_u64()
-        .expect("port")
-        .to_string();
+    let (mut server, _lines, port) =
+        once_server(std::fs::File::create(&output).expect("out").into());
     let started = Instant::now();
     let mut client = Proc::spawn(
         Command::new(BIN)
@@ -922,27 +930,8 @@ fn watch_peak_rss(pid: u32) -> std::thread::JoinHandle<u64> {
 fn a_gibibyte_flood_arrives_whole_and_counted_in_bounded_memory() {
     use sha2::{Digest, Sha256};
     const SIZE: u64 = 1 << 30;
-    let mut cmd = Command::new(BIN);
-    cmd.args([
-        "server",
-        "--no-gui",
-        "--json",
-        "--once",
-        "--bind",
-        "127.0.0.1",
-        "--port",
-        "0",
-    ])
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let mut server = Proc::spawn(&mut cmd);
+    let (mut server, mut server_lines, port) = once_server(Stdio::piped());
     let peak = watch_peak_rss(server.child.id());
-    let mut server_lines = Lines::new(server.child.stderr.take().expect("stderr"));
-    let port = json(&server_lines.expect("\"listening\""))["port"]
-        .as_u64()
-        .expect("port")
-        .to_string();
     let stdout = server.child.stdout.take().expect("stdout");
     let sink = std::thread::spawn(move || {
         let mut hasher = Sha256::new();
