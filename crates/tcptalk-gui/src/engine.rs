@@ -183,17 +183,19 @@ impl Assembly {
         let mut view_open = true;
         loop {
             let step = tokio::select! {
-                event = self.events.recv() => match event {
-                    Some(event) => self.on_event(event).await,
-                    // The engine is done with this session.
-                    None => return,
-                },
+                // A change of view the window made before bytes arrived applies to them.
+                biased;
                 changed = self.view.changed(), if view_open => match changed {
                     Ok(()) => self.on_view_changed().await,
                     Err(_) => {
                         view_open = false;
                         Ok(false)
                     }
+                },
+                event = self.events.recv() => match event {
+                    Some(event) => self.on_event(event).await,
+                    // The engine is done with this session.
+                    None => return,
                 },
                 () = sleep_until(self.idle_check), if self.idle_check.is_some() => {
                     self.flush_idle().await
