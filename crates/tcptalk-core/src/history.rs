@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::log::Direction;
-use spool::{LineFormatter, Spool};
+use spool::{LineFormatter, Spool, SpoolSnapshot};
 
 /// How much history stays in memory. Part of the user's settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,7 +127,7 @@ const _: () = assert!(std::mem::size_of::<Record>() == 16);
 /// that the shift in [`Record::at_dir`] cannot overflow.
 const MAX_MS: i64 = i64::MAX >> 2;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Chunk {
     /// Absolute number of this chunk's first row (rows pushed before it).
     first_row: u64,
@@ -188,7 +188,7 @@ impl Chunk {
 }
 
 /// Peer labels, all in one buffer.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Peers {
     labels: String,
     /// End of each label in `labels`; label `i` starts where label `i - 1` ends.
@@ -419,6 +419,18 @@ impl History {
         Ok(lines)
     }
 
+    /// Everything [`History::save_all`] would write, taken now, so that the writing (seconds
+    /// for a large history) can happen on another thread while this history goes on taking
+    /// entries. Costs a copy of what is in memory (tens of milliseconds for 64 MiB).
+    pub fn snapshot(&self) -> io::Result<HistorySnapshot> {
+        Ok(HistorySnapshot {
+            spool: self.spool.snapshot()?,
+            chunks: self.chunks.iter().cloned().collect(),
+            peers: self.peers.clone(),
+            rows: self.len() as u64,
+        })
+    }
+
     /// Text and record capacity for a new chunk under the current limit.
     fn chunk_caps(&self) -> (usize, usize) {
         let text_cap = (self.limits.max_bytes / 8).clamp(MIN_CHUNK_TEXT, MAX_CHUNK_TEXT);
@@ -441,6 +453,76 @@ impl History {
         self.evicted_rows += chunk.records.len() as u64;
         self.evicted_bytes += chunk.text.len() as u64;
         true
+    }
+}
+
+/// The whole history as it was at [`History::snapshot`].
+#[derive(Debug)]
+pub struct HistorySnapshot {
+    spool: SpoolSnapshot,
+    chunks: Vec<Chunk>,
+    peers: Peers,
+    /// Rows in `chunks`.
+    rows: u64,
+}
+
+/// How far [`HistorySnapshot::save`] has come.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SaveProgress {
+    /// Bytes of the spool copied, of `spool_bytes`.
+    pub spool_done: u64,
+    pub spool_bytes: u64,
+    /// Rows from memory written, of `rows`.
+    pub rows_done: u64,
+    pub rows: u64,
+}
+
+impl SaveProgress {
+    /// Done so far, from 0 to 1, counting a spooled byte and an in-memory row alike by an
+    /// average line's length.
+    pub fn fraction(&self) -> f32 {
+        const LINE: u64 = 80;
+        let total = self.spool_bytes + self.rows * LINE;
+        if total == 0 {
+            return 1.0;
+        }
+        (self.spool_done + self.rows_done * LINE) as f32 / total as f32
+    }
+}
+
+impl HistorySnapshot {
+    /// Writes the snapshot to `path` like [`History::save_all`]; `progress` is called every
+    /// few thousand lines. Returns the number of lines written.
+    pub fn save(&self, path: &Path, mut progress: impl FnMut(SaveProgress)) -> io::Result<u64> {
+        let mut state = SaveProgress {
+            spool_bytes: self.spool.len(),
+            rows: self.rows,
+            ..SaveProgress::default()
+        };
+        let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+        let mut lines = self.spool.copy_to(&mut out, |done| {
+            state.spool_done = done;
+            progress(state);
+        })?;
+        let mut line = String::new();
+        let mut formatter = LineFormatter::default();
+        for entry in self
+            .chunks
+            .iter()
+            .flat_map(|chunk| chunk.entries(&self.peers))
+        {
+            line.clear();
+            formatter.format(&mut line, &entry);
+            out.write_all(line.as_bytes())?;
+            lines += 1;
+            state.rows_done += 1;
+            if state.rows_done.is_multiple_of(4096) {
+                progress(state);
+            }
+        }
+        out.flush()?;
+        progress(state);
+        Ok(lines)
     }
 }
 

@@ -29,7 +29,9 @@ pub mod log;
 pub use decode::{StreamDecoder, TextEncoding};
 pub use escape::{TerminalEscaper, display_safe, escape_char_for_display};
 pub use hex::{HexError, parse_hex, to_hex};
-pub use history::{EntryRef, Evicted, History, HistoryLimits, PeerRef};
+pub use history::{
+    EntryRef, Evicted, History, HistoryLimits, HistorySnapshot, PeerRef, SaveProgress,
+};
 pub use input::{Host, HostNameProblem, InputError, parse_host, parse_port, parse_socket_target};
 pub use lines::LineAssembler;
 pub use log::{Direction, SessionLog};

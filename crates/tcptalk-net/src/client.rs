@@ -109,10 +109,10 @@ pub fn spawn_client(runtime: &Handle, config: ClientConfig, events: EventSender)
                 }
             }
             Err(source) => {
-                let error = NetError::Io {
-                    context: format!("connection to {} failed at once", config.target()),
+                let error = NetError::io(
+                    format!("connection to {} failed at once", config.target()),
                     source,
-                };
+                );
                 events.emit(Event::ConnectFailed { error }).await;
             }
         }

@@ -111,7 +111,8 @@ impl Connection {
         self.counters.snapshot()
     }
 
-    /// Bytes accepted by `send`/`try_send` but not yet handed to the operating system.
+    /// Bytes accepted by `send`/`try_send` but not yet handed to the operating system (those
+    /// still in the command channel included).
     pub fn queued_bytes(&self) -> u64 {
         self.queued.load(Ordering::Relaxed)
     }
@@ -141,7 +142,10 @@ impl Connection {
         match self.commands.try_send(Command::Send(data)) {
             Ok(()) => Ok(()),
             Err(err) => {
-                let queued = self.queued.fetch_sub(len, Ordering::Relaxed) - len;
+                // Takes back exactly what was added above; the actor only ever takes off bytes
+                // it received, so this cannot wrap.
+                let before = self.queued.fetch_sub(len, Ordering::Relaxed);
+                let queued = before.saturating_sub(len);
                 Err(match err {
                     mpsc::error::TrySendError::Full(_) => SendError::Full { queued },
                     mpsc::error::TrySendError::Closed(_) => SendError::Closed,
@@ -207,8 +211,9 @@ pub(crate) fn spawn(
         queued,
         commands: command_rx,
         queue: VecDeque::new(),
-        queue_len: 0,
+        buffered: 0,
         half_close,
+        state: State::Open,
     };
     let task = ConnectionTask {
         actor,
@@ -241,18 +246,70 @@ impl ConnectionTask {
     }
 }
 
+/// Where a connection stands. One value instead of a handful of flags, so every combination
+/// that can happen is named and the loop decides what to wait for with one `match`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Reading, and taking bytes to send.
+    Open,
+    /// Every handle is gone: what is queued is still written, and we keep reading.
+    Orphaned,
+    /// A FIN is asked for: it goes out once the queue is written. Still reading.
+    FinPending,
+    /// Our FIN is out; reading until the peer closes too.
+    FinSent,
+    /// The peer sent FIN (only with `half_close`); we may still send.
+    PeerFinished,
+    /// The peer sent FIN and every handle is gone: ends once the queue is written.
+    PeerFinishedOrphaned,
+    /// The peer sent FIN and we asked for ours: ends once the queue is written and FIN sent.
+    PeerFinishedFinPending,
+}
+
+impl State {
+    fn reading(self) -> bool {
+        matches!(
+            self,
+            State::Open | State::Orphaned | State::FinPending | State::FinSent
+        )
+    }
+
+    fn taking_commands(self) -> bool {
+        matches!(self, State::Open | State::PeerFinished)
+    }
+
+    /// The state after the peer's FIN, or `None` when the FIN ends the connection.
+    fn after_peer_fin(self, half_close: bool) -> Option<State> {
+        if !half_close {
+            return None;
+        }
+        match self {
+            State::Open => Some(State::PeerFinished),
+            State::Orphaned => Some(State::PeerFinishedOrphaned),
+            State::FinPending => Some(State::PeerFinishedFinPending),
+            _ => None,
+        }
+    }
+}
+
 struct Actor {
     id: ConnId,
     events: EventSender,
     close: CancellationToken,
     counters: Arc<Counters>,
     totals: Arc<Counters>,
+    /// The one count of bytes waiting to be sent, shared with the handles: a handle adds a
+    /// message's length before queueing it (and takes it back if queueing fails); the actor
+    /// takes off what it writes and, at the end, whatever it never wrote. Every subtraction
+    /// follows the addition it undoes, so the count cannot go below zero.
     queued: Arc<AtomicU64>,
     commands: mpsc::Receiver<Command>,
+    /// Taken from `commands`, not yet written; its size in bytes is `buffered`.
     queue: VecDeque<Bytes>,
-    queue_len: usize,
+    buffered: usize,
     /// Keep sending after the peer's FIN (see [`crate::ServerConfig::half_close`]).
     half_close: bool,
+    state: State,
 }
 
 impl Actor {
@@ -265,6 +322,7 @@ impl Actor {
         tracing::debug!(conn = %self.id, %reason, "connection ended");
         let id = self.id;
         self.close.cancel();
+        self.forget_unsent();
         let counts = self.counters.snapshot();
         self.events
             .emit(Event::Closed {
@@ -273,8 +331,20 @@ impl Actor {
                 counts,
             })
             .await;
-        // Whatever is left unsent is gone with the socket; stop reporting it as queued.
-        self.queued.store(0, Ordering::Relaxed);
+    }
+
+    /// Whatever is left unsent is gone with the socket: it no longer counts as queued.
+    fn forget_unsent(&mut self) {
+        self.commands.close();
+        let mut unsent = self.buffered as u64;
+        while let Ok(command) = self.commands.try_recv() {
+            if let Command::Send(data) = command {
+                unsent += data.len() as u64;
+            }
+        }
+        self.queue.clear();
+        self.buffered = 0;
+        self.queued.fetch_sub(unsent, Ordering::Relaxed);
     }
 
     /// Moves bytes both ways until the connection ends, and says why it ended.
@@ -285,22 +355,25 @@ impl Actor {
     ) -> CloseReason {
         let mut read_size = READ_CHUNK_MIN;
         let mut buf = BytesMut::new();
-        let mut taking_commands = true;
-        let mut shutdown_requested = false;
-        let mut write_open = true;
-        let mut read_open = true;
         loop {
-            if shutdown_requested && self.queue.is_empty() && write_open {
-                write_open = false;
-                if let Err(err) = writer.shutdown().await {
-                    return classify(err);
+            if self.queue.is_empty() {
+                match self.state {
+                    State::FinPending | State::PeerFinishedFinPending => {
+                        if let Err(err) = writer.shutdown().await {
+                            return classify(err);
+                        }
+                        if self.state == State::PeerFinishedFinPending {
+                            return CloseReason::ClosedByPeer;
+                        }
+                        self.state = State::FinSent;
+                    }
+                    // Both directions are done, and the peer finished first.
+                    State::PeerFinishedOrphaned => return CloseReason::ClosedByPeer,
+                    _ => {}
                 }
             }
-            if !read_open && (!write_open || (!taking_commands && self.queue.is_empty())) {
-                // Both directions are done, and the peer finished first.
-                return CloseReason::ClosedByPeer;
-            }
-            let room = self.queue_len < WRITE_QUEUE_LIMIT;
+            let reading = self.state.reading();
+            let taking = self.state.taking_commands() && self.buffered < WRITE_QUEUE_LIMIT;
             tokio::select! {
                 biased;
                 () = self.close.cancelled() => return CloseReason::ClosedByUs,
@@ -315,7 +388,7 @@ impl Actor {
                         Err(err) => return classify(err),
                     }
                 }
-                ready = reader.readable(), if read_open => {
+                ready = reader.readable(), if reading => {
                     if let Err(err) = ready {
                         return classify(err);
                     }
@@ -333,13 +406,15 @@ impl Actor {
                                 buf = BytesMut::new();
                             }
                         }
-                        Ok(0) if self.half_close && write_open => {
-                            read_open = false;
-                            if !self.events.emit(Event::PeerFinished { conn: self.id }).await {
-                                return CloseReason::ClosedByUs;
+                        Ok(0) => match self.state.after_peer_fin(self.half_close) {
+                            Some(next) => {
+                                self.state = next;
+                                if !self.events.emit(Event::PeerFinished { conn: self.id }).await {
+                                    return CloseReason::ClosedByUs;
+                                }
                             }
-                        }
-                        Ok(0) => return CloseReason::ClosedByPeer,
+                            None => return CloseReason::ClosedByPeer,
+                        },
                         Ok(n) => {
                             self.counters.add_received(n);
                             self.totals.add_received(n);
@@ -358,16 +433,21 @@ impl Actor {
                         Err(err) => return classify(err),
                     }
                 }
-                command = self.commands.recv(), if taking_commands && room && write_open && !shutdown_requested => {
-                    match command {
-                        Some(Command::Send(data)) => {
-                            self.queue_len += data.len();
+                command = self.commands.recv(), if taking => {
+                    self.state = match (command, self.state) {
+                        (Some(Command::Send(data)), state) => {
+                            self.buffered += data.len();
                             self.queue.push_back(data);
+                            state
                         }
-                        Some(Command::ShutdownWrite) => shutdown_requested = true,
+                        (Some(Command::ShutdownWrite), State::PeerFinished) => {
+                            State::PeerFinishedFinPending
+                        }
+                        (Some(Command::ShutdownWrite), _) => State::FinPending,
                         // Every handle is gone: nobody can send any more, but we keep reading.
-                        None => taking_commands = false,
-                    }
+                        (None, State::PeerFinished) => State::PeerFinishedOrphaned,
+                        (None, _) => State::Orphaned,
+                    };
                 }
             }
         }
@@ -391,7 +471,7 @@ impl Actor {
     fn consume(&mut self, mut n: usize) {
         self.counters.add_sent(n);
         self.totals.add_sent(n);
-        self.queue_len -= n;
+        self.buffered -= n;
         self.queued.fetch_sub(n as u64, Ordering::Relaxed);
         while n > 0 {
             let Some(front) = self.queue.front_mut() else {

@@ -6,10 +6,12 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// A network failure, typed so front ends can explain it.
-#[derive(Debug, thiserror::Error)]
+/// A network failure, typed so front ends can explain it. `Clone` (the I/O error is shared) so
+/// the session layer can both record an error in its history and hand it to the front end.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum NetError {
     #[error("port {} is already in use on {}: another program (or another tcptalk) is listening there", addr.port(), addr.ip())]
@@ -43,21 +45,26 @@ pub enum NetError {
     Io {
         context: String,
         #[source]
-        source: io::Error,
+        source: Arc<io::Error>,
     },
 }
 
 impl NetError {
+    /// An I/O failure, with what we were doing when it happened.
+    pub fn io(context: impl Into<String>, source: io::Error) -> Self {
+        NetError::Io {
+            context: context.into(),
+            source: Arc::new(source),
+        }
+    }
+
     /// Classifies a `bind`/`listen` failure on `addr`.
     pub(crate) fn from_listen(addr: SocketAddr, err: io::Error) -> Self {
         match err.kind() {
             io::ErrorKind::AddrInUse => NetError::AddrInUse { addr },
             io::ErrorKind::PermissionDenied => NetError::PermissionDenied { addr },
             io::ErrorKind::AddrNotAvailable => NetError::AddrNotAvailable { addr },
-            _ => NetError::Io {
-                context: format!("cannot listen on {addr}"),
-                source: err,
-            },
+            _ => NetError::io(format!("cannot listen on {addr}"), err),
         }
     }
 
@@ -70,10 +77,7 @@ impl NetError {
             io::ErrorKind::NetworkUnreachable | io::ErrorKind::HostUnreachable => {
                 NetError::Unreachable { addr }
             }
-            _ => NetError::Io {
-                context: format!("cannot connect to {addr}"),
-                source: err,
-            },
+            _ => NetError::io(format!("cannot connect to {addr}"), err),
         }
     }
 }

@@ -147,6 +147,16 @@ impl EventReceiver {
         event
     }
 
+    /// Polls for the next event, for a task that waits on several receivers at once (a session
+    /// with a connection that is closing while the next one starts).
+    pub fn poll_recv(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Event>> {
+        let polled = self.rx.poll_recv(cx);
+        if let std::task::Poll::Ready(event) = &polled {
+            self.release(event.as_ref());
+        }
+        polled
+    }
+
     /// The next event if one is waiting: for UI threads, which must never wait.
     pub fn try_recv(&mut self) -> Result<Event, mpsc::error::TryRecvError> {
         let event = self.rx.try_recv();

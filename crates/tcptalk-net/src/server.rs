@@ -186,10 +186,7 @@ pub async fn run(
     let local = match listener.local_addr() {
         Ok(local) => local,
         Err(source) => {
-            let error = NetError::Io {
-                context: "cannot read the listening address".into(),
-                source,
-            };
+            let error = NetError::io("cannot read the listening address", source);
             events.emit(Event::ListenFailed { error }).await;
             return;
         }
@@ -242,10 +239,7 @@ pub async fn run(
                     }
                     spare_fd = SpareFd::open();
                 }
-                let error = NetError::Io {
-                    context: "cannot accept a new client".into(),
-                    source,
-                };
+                let error = NetError::io("cannot accept a new client", source);
                 events.emit(Event::Warning { error }).await;
                 tokio::select! {
                     () = shutdown.cancelled() => break,

@@ -240,6 +240,27 @@ impl Spool {
         self.file.as_ref().map(|(path, _)| path.as_path())
     }
 
+    /// What [`Spool::copy_to`] would write, taken now, for writing later on another thread
+    /// while this spool goes on growing: a second handle to the file, how much of it is
+    /// complete, and the marker line for a gap.
+    pub(super) fn snapshot(&self) -> io::Result<SpoolSnapshot> {
+        let file = match &self.file {
+            Some((path, file)) => Some((path.clone(), file.try_clone()?)),
+            None => None,
+        };
+        let gap = self.gap.map(|gap| {
+            let mut line = String::new();
+            gap.format(&mut line, self.error.as_deref());
+            line
+        });
+        Ok(SpoolSnapshot {
+            file,
+            committed: self.committed,
+            lines: self.lines,
+            gap,
+        })
+    }
+
     /// Copies the complete part of the spool to `out`, then a marker line for rows lost since
     /// its last line; returns the number of lines.
     pub(super) fn copy_to(&self, out: &mut impl Write) -> io::Result<u64> {
@@ -266,6 +287,67 @@ impl Spool {
         }
         Ok(lines)
     }
+}
+
+/// The spool as it was at [`Spool::snapshot`].
+#[derive(Debug)]
+pub(super) struct SpoolSnapshot {
+    file: Option<(PathBuf, File)>,
+    committed: u64,
+    lines: u64,
+    gap: Option<String>,
+}
+
+impl SpoolSnapshot {
+    /// Bytes [`SpoolSnapshot::copy_to`] copies from the file.
+    pub(super) fn len(&self) -> u64 {
+        self.committed
+    }
+
+    /// Like [`Spool::copy_to`]. Reads with positioned reads, so the live spool's handle (which
+    /// shares the file offset) is not disturbed; `progress` gets the bytes copied so far.
+    pub(super) fn copy_to(
+        &self,
+        out: &mut impl Write,
+        mut progress: impl FnMut(u64),
+    ) -> io::Result<u64> {
+        let mut lines = 0;
+        if let Some((path, file)) = &self.file {
+            let mut buf = vec![0u8; 1 << 20];
+            let mut done = 0u64;
+            while done < self.committed {
+                let want = usize::try_from(self.committed - done)
+                    .unwrap_or(usize::MAX)
+                    .min(buf.len());
+                let n = read_at(file, &mut buf[..want], done)?;
+                if n == 0 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!("history spool {} is shorter than written", path.display()),
+                    ));
+                }
+                out.write_all(&buf[..n])?;
+                done += n as u64;
+                progress(done);
+            }
+            lines += self.lines;
+        }
+        if let Some(gap) = &self.gap {
+            out.write_all(gap.as_bytes())?;
+            lines += 1;
+        }
+        Ok(lines)
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
 }
 
 impl Drop for Spool {

@@ -69,6 +69,22 @@ fn check_all(history: &History, expected: &[Expected], dir: &TempDir) {
     let want: String = expected.iter().map(log_line).collect();
     assert_eq!(written, expected.len() as u64);
     assert_eq!(saved, want);
+    // A snapshot saved later (as the windows do, off their thread) writes the same file, and
+    // its progress ends at everything done.
+    let snapshot = history.snapshot().expect("snapshot");
+    let mut last = None;
+    let path = dir.0.join("snapshot.log");
+    let written = snapshot
+        .save(&path, |p| last = Some(p))
+        .expect("save snapshot");
+    assert_eq!(written, expected.len() as u64);
+    assert_eq!(std::fs::read_to_string(&path).expect("read snapshot"), want);
+    let last = last.expect("progress reported");
+    assert_eq!(
+        (last.spool_done, last.rows_done),
+        (last.spool_bytes, last.rows)
+    );
+    assert!((last.fraction() - 1.0).abs() < 1e-6);
     let capacities: usize = history.chunks.iter().map(Chunk::memory).sum();
     assert_eq!(history.chunk_memory, capacities);
 }
@@ -119,7 +135,7 @@ fn a_million_lines_under_a_small_limit_are_all_kept_in_order() {
             line.ends_with(&format!(" <- #1 127.0.0.1:50312 {text}")),
             "{i}: {line}"
         );
-        if i % 49_999 == 0 {
+        if i.is_multiple_of(49_999) {
             let want = (
                 at(i),
                 Direction::Received,

@@ -1,0 +1,402 @@
+//! What a connection means to a tcptalk user, written once for every front end.
+//!
+//! How this fits: the engine (`tcptalk-net`) moves bytes and knows nothing of lines, labels or
+//! logs. The front ends (the windows in `tcptalk-gui`, the terminal mode in `tcptalk`) only
+//! draw and turn what the user does into calls. In between, one [`Session`] per server or
+//! client window (or terminal run) owns, on the engine's runtime:
+//!
+//! - the connections and their labels ([`Registry`]; IPv4 peers of a dual-stack listener show
+//!   as plain IPv4), with live byte counters;
+//! - decoding (an encoding per session, switchable while running) and line / hex / partial-line
+//!   assembly of what arrives ([`View`]);
+//! - the bounded history ([`Transcript`]) with its spool, which a window reads under a short
+//!   lock for the rows it shows: received bytes go in here, off the UI thread, so how much
+//!   arrives never changes what a frame costs;
+//! - the `--log` writer ([`SharedLog`]), in one format for every front end;
+//! - sending: to one peer or all, as a message ([`Session::send`], never waits, never sends in
+//!   part) or as a stream ([`Session::send_stream`], waits for a slow peer; a peer that holds up
+//!   a broadcast for [`SLOW_PEER_GRACE`] is disconnected);
+//! - saving the history in the background, with progress.
+//!
+//! A front end gives commands through [`Session`]'s methods and gets [`SessionEvent`]s: data
+//! only, with peer ids, never live handles, so a front end's logic can be tested by feeding it
+//! events.
+
+mod assemble;
+mod log;
+mod notice;
+mod registry;
+mod send;
+mod task;
+mod transcript;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use bytes::Bytes;
+use tcptalk_core::SaveProgress;
+use tcptalk_core::history::HistoryLimits;
+use tcptalk_net::{ByteCounts, ClientConfig, CloseReason, NetError, ServerConfig};
+use tokio::runtime::Handle;
+use tokio::sync::mpsc;
+
+pub use assemble::{HEX_BYTES_PER_LINE, HEX_MARK, IDLE_FLUSH, MAX_LINE_CHARS, View};
+pub use log::SharedLog;
+pub use notice::Notice;
+pub use registry::{PeerId, PeerStatus, Registry, plain_addr};
+pub use send::{Payload, SLOW_PEER_GRACE, SendReport, Target};
+pub use transcript::{DISPLAY_CHARS, Row, Transcript};
+
+/// How a session records and reports.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    pub view: View,
+    pub limits: HistoryLimits,
+    /// Keep a history a window can show and save. The terminal keeps none: its history is
+    /// stdout and `--log`.
+    pub keep_history: bool,
+    pub log: Option<SharedLog>,
+    /// Hand every read to the front end as [`SessionEvent::Received`] (the terminal writes
+    /// them to stdout); a window reads the history instead.
+    pub forward_received: bool,
+    /// Events that may wait for the front end before the session waits (and the engine, and
+    /// TCP, hold the peer back). Each forwarded read can carry 256 KiB, so keep it small when
+    /// forwarding.
+    pub event_capacity: usize,
+}
+
+impl SessionConfig {
+    /// A window's session: a history, no forwarded bytes.
+    pub fn window(view: View, limits: HistoryLimits, log: Option<SharedLog>) -> Self {
+        SessionConfig {
+            view,
+            limits,
+            keep_history: true,
+            log,
+            forward_received: false,
+            event_capacity: 4096,
+        }
+    }
+
+    /// The terminal's session: every read forwarded, `--log` if given, no history.
+    pub fn terminal(view: View, log: Option<SharedLog>) -> Self {
+        SessionConfig {
+            view,
+            limits: HistoryLimits::default(),
+            keep_history: false,
+            log,
+            forward_received: true,
+            event_capacity: 64,
+        }
+    }
+}
+
+/// What a session tells its front end.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SessionEvent {
+    /// The server is listening; `local` has the real port when port 0 was asked for.
+    Listening {
+        local: std::net::SocketAddr,
+    },
+    ListenFailed {
+        error: NetError,
+    },
+    /// The server stopped: its port is free again and all its connections are closed.
+    Stopped,
+    Connecting {
+        target: String,
+    },
+    /// Connecting failed (not sent for an attempt the user cancelled).
+    ConnectFailed {
+        error: NetError,
+    },
+    Connected {
+        peer: PeerId,
+        addr: std::net::SocketAddr,
+        local: std::net::SocketAddr,
+        label: String,
+    },
+    /// Bytes arrived, exactly as read (only with [`SessionConfig::forward_received`]).
+    Received {
+        peer: PeerId,
+        data: Bytes,
+    },
+    /// The peer sent FIN but may still read (connections made with `half_close`).
+    PeerFinished {
+        peer: PeerId,
+    },
+    Disconnected {
+        peer: PeerId,
+        addr: std::net::SocketAddr,
+        label: String,
+        reason: CloseReason,
+        counts: ByteCounts,
+    },
+    /// A peer that held up a broadcast for [`SLOW_PEER_GRACE`] was disconnected.
+    SlowPeerDropped {
+        peer: PeerId,
+        label: String,
+        queued: u64,
+    },
+    Warning {
+        error: NetError,
+    },
+    SaveProgress {
+        path: PathBuf,
+        progress: SaveProgress,
+    },
+    Saved {
+        path: PathBuf,
+        lines: u64,
+    },
+    SaveFailed {
+        path: PathBuf,
+        error: String,
+    },
+    /// Writing `--log` failed; logging stopped.
+    LogFailed {
+        error: String,
+    },
+}
+
+/// What the session shares with its front end, behind one lock: the history and the
+/// connections. The session holds the lock only to add a read's lines (or a notice); a window
+/// holds it only to copy the rows it shows.
+#[derive(Debug)]
+pub struct Shared {
+    transcript: Transcript,
+    peers: Registry,
+    view: View,
+    saving: Option<SaveProgress>,
+}
+
+impl Shared {
+    pub fn transcript(&self) -> &Transcript {
+        &self.transcript
+    }
+
+    pub fn peers(&self) -> &Registry {
+        &self.peers
+    }
+
+    /// How bytes are decoded and shown, and messages encoded.
+    pub fn view(&self) -> View {
+        self.view
+    }
+
+    /// How far a save of the history has come, while one runs.
+    pub fn saving(&self) -> Option<SaveProgress> {
+        self.saving
+    }
+}
+
+/// A handle to [`Shared`], cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SharedState(Arc<Mutex<Shared>>);
+
+impl SharedState {
+    fn new(shared: Shared) -> Self {
+        SharedState(Arc::new(Mutex::new(shared)))
+    }
+
+    /// Locks for reading (hold it briefly: the session waits to add lines meanwhile).
+    pub fn lock(&self) -> MutexGuard<'_, Shared> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Tells a sleeping front end that something changed, at most once until it looks again.
+#[derive(Default)]
+struct Waker {
+    wake: OnceLock<Box<dyn Fn() + Send + Sync>>,
+    /// Set when woken; cleared by [`Session::begin_frame`]. While set, further changes do not
+    /// wake again: a flood of reads costs the UI one wake per frame, not one per read.
+    pending: AtomicBool,
+}
+
+impl std::fmt::Debug for Waker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Waker")
+            .field("set", &self.wake.get().is_some())
+            .field("pending", &self.pending.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl Waker {
+    fn wake(&self) {
+        if let Some(wake) = self.wake.get()
+            && !self.pending.swap(true, Ordering::AcqRel)
+        {
+            wake();
+        }
+    }
+}
+
+/// Commands from the front end to the session's task.
+#[derive(Debug)]
+enum Command {
+    Listen(ServerConfig),
+    Connect {
+        config: ClientConfig,
+        label: String,
+    },
+    Stop,
+    Disconnect(PeerId),
+    ShutdownWrite(Target),
+    SetView(View),
+    SetLimits(HistoryLimits),
+    Note(Notice),
+    /// A message [`Session::send`] handed to these peers: recorded as one entry.
+    Sent {
+        to: send::Recipients,
+        shown: String,
+    },
+    /// Bytes [`Session::send_stream`] is sending: recorded line by line.
+    SentStream {
+        to: Target,
+        data: Bytes,
+    },
+    DropSlow {
+        peer: PeerId,
+        queued: u64,
+    },
+    Clear,
+    Save(PathBuf),
+    SaveDone {
+        path: PathBuf,
+        result: Result<u64, String>,
+    },
+}
+
+/// One server or client session. Dropping it stops its server or client.
+#[derive(Debug)]
+pub struct Session {
+    commands: mpsc::UnboundedSender<Command>,
+    events: mpsc::Receiver<SessionEvent>,
+    shared: SharedState,
+    waker: Arc<Waker>,
+}
+
+impl Session {
+    /// Starts a session's task on `runtime`. It does nothing until told to listen or connect.
+    pub fn spawn(runtime: &Handle, config: SessionConfig) -> Session {
+        let (commands, command_rx) = mpsc::unbounded_channel();
+        let (event_tx, events) = mpsc::channel(config.event_capacity.max(1));
+        let shared = SharedState::new(Shared {
+            transcript: Transcript::new(config.limits),
+            peers: Registry::default(),
+            view: config.view,
+            saving: None,
+        });
+        let waker = Arc::new(Waker::default());
+        let task = task::Task::new(
+            config,
+            command_rx,
+            commands.clone(),
+            event_tx,
+            shared.clone(),
+            waker.clone(),
+            runtime.clone(),
+        );
+        runtime.spawn(task.run());
+        Session {
+            commands,
+            events,
+            shared,
+            waker,
+        }
+    }
+
+    /// Called (once) with what wakes the front end, e.g. a repaint request. It is called at most
+    /// once between two [`Session::begin_frame`] calls.
+    pub fn set_waker(&self, wake: impl Fn() + Send + Sync + 'static) {
+        let _ = self.waker.wake.set(Box::new(wake));
+    }
+
+    /// The front end is looking now: the next change wakes it again.
+    pub fn begin_frame(&self) {
+        self.waker.pending.store(false, Ordering::Release);
+    }
+
+    fn command(&self, command: Command) {
+        // The task only ends once this handle is gone.
+        let _ = self.commands.send(command);
+    }
+
+    /// Listens as `config` says; [`SessionEvent::Listening`] or `ListenFailed` follows.
+    pub fn listen(&self, config: ServerConfig) {
+        self.command(Command::Listen(config));
+    }
+
+    /// Connects as `config` says; the history and the log call the server `label`.
+    pub fn connect(&self, config: ClientConfig, label: String) {
+        self.command(Command::Connect { config, label });
+    }
+
+    /// Stops the server (closing every client), or closes or cancels the client's connection.
+    /// A client session may connect again at once.
+    pub fn stop(&self) {
+        self.command(Command::Stop);
+    }
+
+    /// Closes one connection.
+    pub fn disconnect(&self, peer: PeerId) {
+        self.command(Command::Disconnect(peer));
+    }
+
+    /// Sends FIN after what was sent before: "nothing more from us", still reading.
+    pub fn shutdown_write(&self, to: Target) {
+        self.command(Command::ShutdownWrite(to));
+    }
+
+    /// Shows bytes arriving from now on this way; messages are encoded in its encoding.
+    pub fn set_view(&self, view: View) {
+        let mut shared = self.shared.lock();
+        if shared.view == view {
+            return;
+        }
+        shared.view = view;
+        drop(shared);
+        self.command(Command::SetView(view));
+    }
+
+    pub fn set_limits(&self, limits: HistoryLimits) {
+        self.command(Command::SetLimits(limits));
+    }
+
+    /// Records a notice of the front end's own (in the history and the log).
+    pub fn note(&self, notice: Notice) {
+        self.command(Command::Note(notice));
+    }
+
+    /// Empties the history view; a save still writes everything.
+    pub fn clear_history(&self) {
+        self.command(Command::Clear);
+    }
+
+    /// Writes the whole history to `path` in the background; `SaveProgress` events, then
+    /// `Saved` or `SaveFailed`, follow.
+    pub fn save_history(&self, path: PathBuf) {
+        self.command(Command::Save(path));
+    }
+
+    /// The history and the connections.
+    pub fn shared(&self) -> &SharedState {
+        &self.shared
+    }
+
+    /// The next event if one is waiting; never waits.
+    pub fn try_recv(&mut self) -> Option<SessionEvent> {
+        self.events.try_recv().ok()
+    }
+
+    /// The next event; `None` once the session has ended.
+    pub async fn recv(&mut self) -> Option<SessionEvent> {
+        self.events.recv().await
+    }
+}

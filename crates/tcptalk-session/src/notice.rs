@@ -1,0 +1,121 @@
+//! Notices: what happened to a session (listening, a client joined or left, a failure), as data.
+//!
+//! A notice is one history entry. The history, the spool, a saved history and `--log` store its
+//! English text ([`Notice::log_text`]), the one wording every front end writes, so a terminal
+//! session and a window's session log the same lines. The windows keep the notice itself next
+//! to the entry and word it in the user's language when they draw the row.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tcptalk_net::{ByteCounts, CloseReason, NetError, SendError};
+
+/// Something that happened, worded by whoever shows it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Notice {
+    /// The server is listening on `local` (`[::]:8899` for every address).
+    Listening {
+        local: SocketAddr,
+    },
+    ListenFailed {
+        error: NetError,
+    },
+    /// The server stopped and its port is free.
+    Stopped,
+    Connecting {
+        target: String,
+    },
+    ConnectFailed {
+        error: NetError,
+    },
+    /// The user gave up connecting before the connection was made.
+    ConnectCancelled {
+        target: String,
+    },
+    /// A connection is up; the entry's peer says with whom.
+    Connected {
+        addr: SocketAddr,
+    },
+    /// A connection ended, with why and exactly how many bytes went each way.
+    Disconnected {
+        addr: SocketAddr,
+        reason: CloseReason,
+        counts: ByteCounts,
+    },
+    /// A peer that did not read for `waited` while a broadcast waited for it was disconnected,
+    /// so that it could not stall everyone else (or get a stream with a hole in it).
+    SlowPeerDropped {
+        addr: SocketAddr,
+        waited: Duration,
+        queued: u64,
+    },
+    /// A message to this peer was not sent at all.
+    SendFailed {
+        peer: String,
+        error: SendError,
+    },
+    Warning {
+        error: NetError,
+    },
+    /// The whole history was saved.
+    Saved {
+        path: PathBuf,
+        lines: u64,
+    },
+    SaveFailed {
+        path: PathBuf,
+        error: String,
+    },
+    /// Writing `--log` failed; logging stopped.
+    LogFailed {
+        error: String,
+    },
+    /// Text a front end worded itself (a bad port the user typed, ...).
+    Text(String),
+}
+
+impl Notice {
+    /// The English text written to the history, the spool and `--log`.
+    pub fn log_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Notice::Listening { local } => write!(f, "listening on {local}"),
+            Notice::ListenFailed { error } => write!(f, "cannot listen: {error}"),
+            Notice::Stopped => f.write_str("server stopped"),
+            Notice::Connecting { target } => write!(f, "connecting to {target}"),
+            Notice::ConnectFailed { error } => write!(f, "cannot connect: {error}"),
+            Notice::ConnectCancelled { target } => write!(f, "connecting to {target} cancelled"),
+            Notice::Connected { .. } => f.write_str("connected"),
+            Notice::Disconnected { reason, counts, .. } => write!(
+                f,
+                "disconnected ({reason}, received {} bytes, sent {} bytes)",
+                counts.received, counts.sent
+            ),
+            Notice::SlowPeerDropped { waited, queued, .. } => write!(
+                f,
+                "not reading for {} s ({queued} bytes waiting): disconnected",
+                waited.as_secs_f32()
+            ),
+            Notice::SendFailed { peer, error } => write!(f, "not sent to {peer}: {error}"),
+            Notice::Warning { error } => write!(f, "warning: {error}"),
+            Notice::Saved { path, lines } => {
+                write!(f, "history saved: {lines} lines to {}", path.display())
+            }
+            Notice::SaveFailed { path, error } => {
+                write!(f, "cannot save the history to {}: {error}", path.display())
+            }
+            Notice::LogFailed { error } => {
+                write!(f, "cannot write the log, logging stopped: {error}")
+            }
+            Notice::Text(text) => f.write_str(text),
+        }
+    }
+}

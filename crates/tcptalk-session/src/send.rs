@@ -1,0 +1,159 @@
+//! Sending: to one peer or to all, as a message or as a stream, and what to do about a peer
+//! that does not read.
+//!
+//! Two ways, for two kinds of front end:
+//! - [`Session::send`], for a window: never waits. Each peer's queue takes the whole message or
+//!   none of it, so a message is never sent in part; a peer whose queue is full is reported.
+//!   The message is one history entry, shown as typed (or as hex).
+//! - [`Session::send_stream`], for the terminal's stdin: waits while a peer does not read (TCP
+//!   flow control all the way back to stdin). Sending to everyone, a peer that has not read for
+//!   [`SLOW_PEER_GRACE`] is disconnected rather than allowed to stall every other client, or to
+//!   get a stream with a hole in it. The bytes are recorded line by line, like received ones.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use tcptalk_core::{display_safe, to_hex};
+use tcptalk_net::{Connection, SendError};
+
+use crate::assemble::HEX_MARK;
+use crate::{Command, PeerId, Session};
+
+/// How long one peer that does not read may hold up what is sent to everyone.
+pub const SLOW_PEER_GRACE: Duration = Duration::from_secs(2);
+
+/// Whom to send to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// Every connection of the session (a client session has one).
+    All,
+    One(PeerId),
+}
+
+/// What a message is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    /// Text, sent in the session's encoding and shown as typed.
+    Text(String),
+    /// Exact bytes (typed as hex), shown as `[HEX] 48 65`.
+    Bytes(Vec<u8>),
+}
+
+/// What [`Session::send`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SendReport {
+    /// Peers that took the whole message.
+    pub sent: usize,
+    /// Peers that took none of it, with their labels and why.
+    pub failed: Vec<(String, SendError)>,
+}
+
+/// Who a recorded message went to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Recipients {
+    One(PeerId),
+    Several(usize),
+}
+
+impl Session {
+    /// Sends a message without waiting (for a window). See the module docs.
+    pub fn send(&self, to: Target, payload: Payload) -> SendReport {
+        let shared = self.shared.lock();
+        let (data, shown) = match payload {
+            Payload::Text(text) => (
+                Bytes::from(shared.view.encoding.encode(&text)),
+                display_safe(&text),
+            ),
+            Payload::Bytes(bytes) => {
+                let shown = format!("{HEX_MARK}{}", to_hex(&bytes));
+                (Bytes::from(bytes), shown)
+            }
+        };
+        let mut report = SendReport::default();
+        let mut reached = Vec::new();
+        let peers = shared.peers();
+        let ids = match to {
+            Target::All => peers.ids(),
+            Target::One(id) => vec![id],
+        };
+        for id in ids {
+            let Some(peer) = peers.get(id) else {
+                report.failed.push((id.to_string(), SendError::Closed));
+                continue;
+            };
+            match peer.conn.try_send(data.clone()) {
+                Ok(()) => reached.push(id),
+                Err(error) => report.failed.push((peer.label.clone(), error)),
+            }
+        }
+        drop(shared);
+        report.sent = reached.len();
+        let recipients = match reached.as_slice() {
+            [] => None,
+            [one] => Some(Recipients::One(*one)),
+            several => Some(Recipients::Several(several.len())),
+        };
+        if let Some(to) = recipients {
+            self.command(Command::Sent { to, shown });
+        }
+        for (peer, error) in &report.failed {
+            self.note(crate::Notice::SendFailed {
+                peer: peer.clone(),
+                error: error.clone(),
+            });
+        }
+        report
+    }
+
+    /// Sends bytes of a stream, waiting while a peer does not read (for the terminal). Returns
+    /// how many peers got them. See the module docs for a peer that holds up a broadcast.
+    pub async fn send_stream(&self, to: Target, data: Bytes) -> usize {
+        if data.is_empty() {
+            return 0;
+        }
+        let conns: Vec<Connection> = {
+            let shared = self.shared.lock();
+            let peers = shared.peers();
+            match to {
+                Target::All => peers.peers().map(|peer| peer.conn.clone()).collect(),
+                Target::One(id) => peers
+                    .get(id)
+                    .map(|peer| peer.conn.clone())
+                    .into_iter()
+                    .collect(),
+            }
+        };
+        // Recorded before it leaves, so an echo can never be logged before what it echoes.
+        self.command(Command::SentStream {
+            to,
+            data: data.clone(),
+        });
+        let mut reached = 0;
+        for conn in conns {
+            let sent = match to {
+                Target::One(_) => conn.send(data.clone()).await.is_ok(),
+                Target::All => self.send_or_drop_slow(&conn, data.clone()).await,
+            };
+            reached += usize::from(sent);
+        }
+        reached
+    }
+
+    async fn send_or_drop_slow(&self, conn: &Connection, data: Bytes) -> bool {
+        match conn.try_send(data.clone()) {
+            Ok(()) => true,
+            // A peer that left in the meantime simply misses it.
+            Err(SendError::Closed) => false,
+            Err(_) => match tokio::time::timeout(SLOW_PEER_GRACE, conn.send(data)).await {
+                Ok(sent) => sent.is_ok(),
+                Err(_) => {
+                    self.command(Command::DropSlow {
+                        peer: conn.id(),
+                        queued: conn.queued_bytes(),
+                    });
+                    false
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,655 @@
+//! The session's task: engine events in, history and log and front-end events out.
+//!
+//! One task per session, on the engine's runtime. It waits on the front end's commands (first,
+//! so that a change of view applies to the bytes after it), on the events of each engine server
+//! or client it started (a client that is closing and the next one can overlap), and on the
+//! idle flush of partial lines.
+
+use std::future::poll_fn;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::{Instant, SystemTime};
+
+use tcptalk_core::history::PeerRef;
+use tcptalk_core::log::Direction;
+use tcptalk_net::{
+    ClientHandle, ConnId, Event, EventReceiver, NetError, ServerHandle, event_channel,
+    spawn_client, spawn_server,
+};
+use tokio::runtime::Handle;
+use tokio::sync::mpsc;
+
+use crate::assemble::{IDLE_FLUSH, Stream, Streams};
+use crate::registry::{Peer, plain_addr};
+use crate::send::Recipients;
+use crate::{Command, Notice, SessionConfig, SessionEvent, SharedLog, SharedState, Target, Waker};
+
+/// Engine events that may wait for this task per server or client.
+const ENGINE_EVENTS: usize = 1024;
+
+/// An engine server or client this session started.
+struct Source {
+    events: EventReceiver,
+    control: Control,
+    /// The user stopped it: what it still reports is recorded, but its failures are not news.
+    retired: bool,
+}
+
+enum Control {
+    Server(ServerHandle),
+    Client {
+        handle: ClientHandle,
+        label: String,
+        /// The server, as the history names it.
+        peer: PeerRef,
+        connected: bool,
+    },
+}
+
+/// The front end is gone.
+struct Gone;
+
+pub(crate) struct Task {
+    commands: mpsc::UnboundedReceiver<Command>,
+    /// For the background save to report back in order with everything else.
+    loopback: mpsc::UnboundedSender<Command>,
+    events: mpsc::Sender<SessionEvent>,
+    shared: SharedState,
+    waker: Arc<Waker>,
+    runtime: Handle,
+    sources: Vec<Source>,
+    streams: Streams,
+    idle_check: Option<Instant>,
+    log: Option<SharedLog>,
+    keep_history: bool,
+    forward_received: bool,
+    /// Lines of the read being handled, reused between reads.
+    lines: Vec<String>,
+    /// The front end dropped its handle: stop everything and end once it has stopped.
+    closing: bool,
+}
+
+impl Task {
+    pub(crate) fn new(
+        config: SessionConfig,
+        commands: mpsc::UnboundedReceiver<Command>,
+        loopback: mpsc::UnboundedSender<Command>,
+        events: mpsc::Sender<SessionEvent>,
+        shared: SharedState,
+        waker: Arc<Waker>,
+        runtime: Handle,
+    ) -> Self {
+        Task {
+            commands,
+            loopback,
+            events,
+            shared,
+            waker,
+            runtime,
+            sources: Vec::new(),
+            streams: Streams::new(config.view),
+            idle_check: None,
+            log: config.log,
+            keep_history: config.keep_history,
+            forward_received: config.forward_received,
+            lines: Vec::new(),
+            closing: false,
+        }
+    }
+
+    /// Whether arriving bytes become lines at all: not for a terminal without `--log`, whose
+    /// bytes only go to stdout (so a bulk transfer costs no decoding).
+    fn records(&self) -> bool {
+        self.keep_history || self.log.is_some()
+    }
+
+    pub(crate) async fn run(mut self) {
+        loop {
+            let step = tokio::select! {
+                biased;
+                command = self.commands.recv(), if !self.closing => match command {
+                    Some(command) => self.on_command(command).await,
+                    None => {
+                        self.close_all();
+                        Ok(())
+                    }
+                },
+                (index, event) = next_event(&mut self.sources), if !self.sources.is_empty() => {
+                    self.on_engine_event(index, event).await
+                }
+                () = sleep_until(self.idle_check), if self.idle_check.is_some() => {
+                    self.flush_idle();
+                    Ok(())
+                }
+            };
+            if step.is_err() && !self.closing {
+                self.close_all();
+            }
+            if self.closing && self.sources.is_empty() {
+                self.flush_log();
+                return;
+            }
+            if self.commands.is_empty() && self.sources.iter().all(|s| s.events.is_empty()) {
+                self.flush_log();
+            }
+            self.waker.wake();
+        }
+    }
+
+    fn close_all(&mut self) {
+        self.closing = true;
+        for source in &self.sources {
+            match &source.control {
+                Control::Server(handle) => handle.stop(),
+                Control::Client { handle, .. } => handle.cancel(),
+            }
+        }
+    }
+
+    async fn emit(&self, event: SessionEvent) -> Result<(), Gone> {
+        if self.closing {
+            return Ok(());
+        }
+        self.events.send(event).await.map_err(|_| Gone)
+    }
+
+    async fn on_command(&mut self, command: Command) -> Result<(), Gone> {
+        match command {
+            Command::Listen(config) => {
+                let (sender, events) = event_channel(ENGINE_EVENTS);
+                let handle = spawn_server(&self.runtime, config, sender);
+                self.sources.push(Source {
+                    events,
+                    control: Control::Server(handle),
+                    retired: false,
+                });
+            }
+            Command::Connect { config, label } => {
+                let (sender, events) = event_channel(ENGINE_EVENTS);
+                let handle = spawn_client(&self.runtime, config, sender);
+                let peer = self.shared.lock().transcript.add_peer(&label);
+                self.sources.push(Source {
+                    events,
+                    control: Control::Client {
+                        handle,
+                        label,
+                        peer,
+                        connected: false,
+                    },
+                    retired: false,
+                });
+            }
+            Command::Stop => {
+                let mut cancelled = Vec::new();
+                for source in self.sources.iter_mut().filter(|s| !s.retired) {
+                    source.retired = true;
+                    match &source.control {
+                        Control::Server(handle) => handle.stop(),
+                        Control::Client {
+                            handle,
+                            label,
+                            peer,
+                            connected,
+                        } => {
+                            handle.cancel();
+                            if !connected {
+                                cancelled.push((*peer, label.clone()));
+                            }
+                        }
+                    }
+                }
+                for (peer, target) in cancelled {
+                    self.notice(peer, Notice::ConnectCancelled { target });
+                }
+            }
+            Command::Disconnect(id) => {
+                if let Some(peer) = self.shared.lock().peers.get(id) {
+                    peer.conn.close();
+                }
+            }
+            Command::ShutdownWrite(to) => {
+                let conns: Vec<_> = {
+                    let shared = self.shared.lock();
+                    match to {
+                        Target::All => shared.peers.peers().map(|p| p.conn.clone()).collect(),
+                        Target::One(id) => shared
+                            .peers
+                            .get(id)
+                            .map(|p| p.conn.clone())
+                            .into_iter()
+                            .collect(),
+                    }
+                };
+                for conn in conns {
+                    // Behind whatever is queued; a closed connection needs no FIN.
+                    let _ = conn.shutdown_write().await;
+                }
+            }
+            Command::SetView(view) => {
+                let rest = self.streams.set_view(view);
+                self.record_pieces(rest);
+            }
+            Command::SetLimits(limits) => self.shared.lock().transcript.set_limits(limits),
+            Command::Note(notice) => self.notice(PeerRef::NONE, notice),
+            Command::Sent { to, shown } => {
+                let peer = {
+                    let mut shared = self.shared.lock();
+                    match to {
+                        Recipients::One(id) => shared.peers.get(id).map(|p| p.history),
+                        Recipients::Several(n) => Some(shared.transcript.group(n)),
+                    }
+                };
+                if let Some(peer) = peer {
+                    self.record(Direction::Sent, peer, &[shown], SystemTime::now());
+                }
+            }
+            Command::SentStream { to, data } => {
+                if self.records() {
+                    let stream = Stream::Sent(match to {
+                        Target::All => None,
+                        Target::One(id) => Some(id),
+                    });
+                    self.push_stream(stream, &data);
+                }
+            }
+            Command::DropSlow { peer, queued } => {
+                let dropped = self.shared.lock().peers.get(peer).map(|p| {
+                    p.conn.close();
+                    (p.history, p.addr, p.label.clone())
+                });
+                if let Some((history, addr, label)) = dropped {
+                    let waited = crate::SLOW_PEER_GRACE;
+                    self.notice(
+                        history,
+                        Notice::SlowPeerDropped {
+                            addr,
+                            waited,
+                            queued,
+                        },
+                    );
+                    self.emit(SessionEvent::SlowPeerDropped {
+                        peer,
+                        label,
+                        queued,
+                    })
+                    .await?;
+                }
+            }
+            Command::Clear => self.shared.lock().transcript.clear(),
+            Command::Save(path) => self.start_save(path),
+            Command::SaveDone { path, result } => {
+                self.shared.lock().saving = None;
+                match result {
+                    Ok(lines) => {
+                        self.notice(
+                            PeerRef::NONE,
+                            Notice::Saved {
+                                path: path.clone(),
+                                lines,
+                            },
+                        );
+                        self.emit(SessionEvent::Saved { path, lines }).await?;
+                    }
+                    Err(error) => {
+                        let notice = Notice::SaveFailed {
+                            path: path.clone(),
+                            error: error.clone(),
+                        };
+                        self.notice(PeerRef::NONE, notice);
+                        self.emit(SessionEvent::SaveFailed { path, error }).await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes a snapshot of the history under the lock (a copy of what is in memory), then
+    /// writes it on a blocking thread, reporting progress.
+    fn start_save(&mut self, path: PathBuf) {
+        let snapshot = {
+            let mut shared = self.shared.lock();
+            shared.saving = Some(tcptalk_core::SaveProgress::default());
+            shared.transcript.snapshot()
+        };
+        let loopback = self.loopback.clone();
+        let snapshot = match snapshot {
+            Ok(snapshot) => snapshot,
+            Err(err) => {
+                let _ = loopback.send(Command::SaveDone {
+                    path,
+                    result: Err(err.to_string()),
+                });
+                return;
+            }
+        };
+        let shared = self.shared.clone();
+        let events = self.events.clone();
+        let waker = self.waker.clone();
+        self.runtime.spawn_blocking(move || {
+            let mut last = Instant::now();
+            let result = snapshot.save(&path, |progress| {
+                shared.lock().saving = Some(progress);
+                if last.elapsed() >= std::time::Duration::from_millis(100) {
+                    last = Instant::now();
+                    let event = SessionEvent::SaveProgress {
+                        path: path.clone(),
+                        progress,
+                    };
+                    // Progress is news, not a must: never wait for a busy front end.
+                    let _ = events.try_send(event);
+                    waker.wake();
+                }
+            });
+            let _ = loopback.send(Command::SaveDone {
+                path,
+                result: result.map_err(|err| err.to_string()),
+            });
+        });
+    }
+
+    async fn on_engine_event(&mut self, index: usize, event: Option<Event>) -> Result<(), Gone> {
+        let Some(event) = event else {
+            self.sources.remove(index);
+            return Ok(());
+        };
+        let retired = self.sources.get(index).is_some_and(|s| s.retired);
+        match event {
+            Event::Listening { local } => {
+                self.notice(PeerRef::NONE, Notice::Listening { local });
+                self.emit(SessionEvent::Listening { local }).await?;
+            }
+            Event::ListenFailed { error } => {
+                self.notice(
+                    PeerRef::NONE,
+                    Notice::ListenFailed {
+                        error: error.clone(),
+                    },
+                );
+                self.emit(SessionEvent::ListenFailed { error }).await?;
+            }
+            Event::Stopped => {
+                let rest = self.streams.finish_all();
+                self.record_pieces(rest);
+                self.notice(PeerRef::NONE, Notice::Stopped);
+                self.emit(SessionEvent::Stopped).await?;
+            }
+            Event::Connecting { target } => {
+                let peer = self.client_peer(index);
+                self.notice(
+                    peer,
+                    Notice::Connecting {
+                        target: target.clone(),
+                    },
+                );
+                if !retired {
+                    self.emit(SessionEvent::Connecting { target }).await?;
+                }
+            }
+            Event::ConnectFailed { error } => {
+                // A cancel the user asked for was noted when asked.
+                if !(retired && matches!(error, NetError::Cancelled { .. })) {
+                    let peer = self.client_peer(index);
+                    self.notice(
+                        peer,
+                        Notice::ConnectFailed {
+                            error: error.clone(),
+                        },
+                    );
+                }
+                if !retired {
+                    self.emit(SessionEvent::ConnectFailed { error }).await?;
+                }
+            }
+            Event::Connected { conn } => self.on_connected(index, conn).await?,
+            Event::Received { conn, data } => {
+                if self.records() {
+                    self.push_stream(Stream::Received(conn), &data);
+                }
+                if self.forward_received {
+                    self.emit(SessionEvent::Received { peer: conn, data })
+                        .await?;
+                }
+            }
+            Event::PeerFinished { conn } => {
+                self.emit(SessionEvent::PeerFinished { peer: conn }).await?;
+            }
+            Event::Sent { .. } => {}
+            Event::Closed {
+                conn,
+                reason,
+                counts,
+            } => {
+                let rest = self.streams.finish(conn);
+                self.record_pieces(rest);
+                let peer = self.shared.lock().peers.remove(conn);
+                if let Some(peer) = peer {
+                    let notice = Notice::Disconnected {
+                        addr: peer.addr,
+                        reason: reason.clone(),
+                        counts,
+                    };
+                    self.notice(peer.history, notice);
+                    self.emit(SessionEvent::Disconnected {
+                        peer: conn,
+                        addr: peer.addr,
+                        label: peer.label,
+                        reason,
+                        counts,
+                    })
+                    .await?;
+                }
+            }
+            Event::Warning { error } => {
+                self.notice(
+                    PeerRef::NONE,
+                    Notice::Warning {
+                        error: error.clone(),
+                    },
+                );
+                self.emit(SessionEvent::Warning { error }).await?;
+            }
+            other => tracing::debug!(?other, "engine event not used by sessions"),
+        }
+        Ok(())
+    }
+
+    /// The history's name for a client source's server ([`PeerRef::NONE`] for a server).
+    fn client_peer(&self, index: usize) -> PeerRef {
+        match self.sources.get(index).map(|s| &s.control) {
+            Some(Control::Client { peer, .. }) => *peer,
+            _ => PeerRef::NONE,
+        }
+    }
+
+    async fn on_connected(
+        &mut self,
+        index: usize,
+        conn: tcptalk_net::Connection,
+    ) -> Result<(), Gone> {
+        let id = conn.id();
+        let addr = plain_addr(conn.peer_addr());
+        let local = plain_addr(conn.local_addr());
+        let client = match self.sources.get_mut(index).map(|s| &mut s.control) {
+            Some(Control::Client {
+                label,
+                peer,
+                connected,
+                ..
+            }) => {
+                *connected = true;
+                Some((label.clone(), *peer))
+            }
+            _ => None,
+        };
+        let label = {
+            let mut shared = self.shared.lock();
+            let (label, history) = match client {
+                Some(known) => known,
+                None => {
+                    let label = addr.to_string();
+                    let history = shared.transcript.add_peer(&label);
+                    (label, history)
+                }
+            };
+            // In the registry before anyone hears of it: a send right after "connected"
+            // must reach this peer.
+            shared.peers.insert(Peer {
+                conn,
+                label: label.clone(),
+                addr,
+                history,
+            });
+            label
+        };
+        let history = self.shared.lock().peers.get(id).map(|p| p.history);
+        self.notice(history.unwrap_or(PeerRef::NONE), Notice::Connected { addr });
+        self.emit(SessionEvent::Connected {
+            peer: id,
+            addr,
+            local,
+            label,
+        })
+        .await
+    }
+
+    /// Decodes a read (or a sent chunk) and records the lines it completes.
+    fn push_stream(&mut self, stream: Stream, data: &[u8]) {
+        let now = Instant::now();
+        let mut lines = std::mem::take(&mut self.lines);
+        self.streams.push(stream, data, now, &mut lines);
+        if self.streams.has_pending() && self.idle_check.is_none() {
+            self.idle_check = Some(now + IDLE_FLUSH);
+        }
+        self.record_stream_lines(stream, &lines);
+        lines.clear();
+        self.lines = lines;
+    }
+
+    /// Shows partial lines whose stream has been quiet for [`IDLE_FLUSH`].
+    fn flush_idle(&mut self) {
+        self.idle_check = None;
+        // Events still waiting mean the peer was not quiet; we were only busy.
+        if self.sources.iter().any(|s| !s.events.is_empty()) {
+            self.idle_check = Some(Instant::now() + IDLE_FLUSH / 4);
+            return;
+        }
+        let idle = self.streams.take_idle(Instant::now());
+        self.record_pieces(idle);
+        if self.streams.has_pending() {
+            self.idle_check = Some(Instant::now() + IDLE_FLUSH / 4);
+        }
+    }
+
+    fn record_pieces(&mut self, pieces: Vec<(Stream, String)>) {
+        for (stream, line) in pieces {
+            self.record_stream_lines(stream, std::slice::from_ref(&line));
+        }
+    }
+
+    fn record_stream_lines(&mut self, stream: Stream, lines: &[String]) {
+        if lines.is_empty() {
+            return;
+        }
+        let (direction, conn): (Direction, Option<ConnId>) = match stream {
+            Stream::Received(conn) => (Direction::Received, Some(conn)),
+            Stream::Sent(conn) => (Direction::Sent, conn),
+        };
+        let peer = {
+            let mut shared = self.shared.lock();
+            match conn {
+                Some(conn) => shared.peers.get(conn).map_or(PeerRef::NONE, |p| p.history),
+                None => {
+                    let count = shared.peers.len();
+                    shared.transcript.group(count)
+                }
+            }
+        };
+        self.record(direction, peer, lines, SystemTime::now());
+    }
+
+    /// Appends entries to the history (one short hold of the lock) and then the log.
+    fn record(&mut self, direction: Direction, peer: PeerRef, texts: &[String], at: SystemTime) {
+        let label = {
+            let mut shared = self.shared.lock();
+            if self.keep_history {
+                for text in texts {
+                    shared.transcript.push(at, direction, peer, text);
+                }
+            }
+            self.log
+                .as_ref()
+                .map(|_| shared.transcript.peer_label(peer).to_string())
+        };
+        if let (Some(log), Some(label)) = (&self.log, label) {
+            let failed = texts
+                .iter()
+                .find_map(|text| log.write(at, direction, &label, text).err());
+            if let Some(err) = failed {
+                self.log_failed(err);
+            }
+        }
+    }
+
+    fn notice(&mut self, peer: PeerRef, notice: Notice) {
+        let at = SystemTime::now();
+        let (label, text) = {
+            let mut shared = self.shared.lock();
+            let text = self.log.as_ref().map(|_| notice.log_text());
+            if self.keep_history {
+                shared.transcript.push_notice(at, peer, notice);
+            }
+            (shared.transcript.peer_label(peer).to_string(), text)
+        };
+        if let (Some(log), Some(text)) = (&self.log, text)
+            && let Err(err) = log.write(at, Direction::Info, &label, &text)
+        {
+            self.log_failed(err);
+        }
+    }
+
+    fn flush_log(&mut self) {
+        if let Some(log) = &self.log
+            && let Err(err) = log.flush()
+        {
+            self.log_failed(err);
+        }
+    }
+
+    /// Logging stops at the first failure (a full disk, a removed drive); the user is told once.
+    fn log_failed(&mut self, err: std::io::Error) {
+        self.log = None;
+        let error = err.to_string();
+        tracing::warn!(%error, "cannot write the log");
+        self.notice(
+            PeerRef::NONE,
+            Notice::LogFailed {
+                error: error.clone(),
+            },
+        );
+        // Reported even to a busy front end, but never waited for.
+        let _ = self.events.try_send(SessionEvent::LogFailed { error });
+    }
+}
+
+/// The next event of any source, oldest source first (a closing client's last bytes come
+/// before the next client's first). `None` for a source means it has ended.
+async fn next_event(sources: &mut [Source]) -> (usize, Option<Event>) {
+    poll_fn(|cx| {
+        for (index, source) in sources.iter_mut().enumerate() {
+            if let Poll::Ready(event) = source.events.poll_recv(cx) {
+                return Poll::Ready((index, event));
+            }
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+        None => std::future::pending().await,
+    }
+}
