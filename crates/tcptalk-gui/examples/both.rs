@@ -22,6 +22,7 @@ fn main() -> Result<(), tcptalk_gui::GuiError> {
         client_port: port,
         connect: args.iter().any(|a| a == "--connect"),
         lang,
+        encoding: None,
         log: None,
     })
 }

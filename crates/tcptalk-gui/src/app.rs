@@ -6,10 +6,11 @@ use tcptalk_net::Runtime;
 
 use crate::client::ClientWindow;
 use crate::fonts::install_fonts;
-use crate::record::SharedLog;
+use crate::pacer::FramePacer;
 use crate::server::ServerWindow;
 use crate::settings::Settings;
 use crate::{GuiError, Lang, Launch, Windows};
+use tcptalk_session::SharedLog;
 
 /// The tutorial's window size.
 const WINDOW_SIZE: [f32; 2] = [600.0, 500.0];
@@ -26,6 +27,7 @@ pub struct TcptalkApp {
     windows: Windows,
     lang: Lang,
     settings: Settings,
+    pacer: FramePacer,
     _runtime: Runtime,
 }
 
@@ -34,11 +36,16 @@ impl TcptalkApp {
     pub fn new(
         runtime: Runtime,
         launch: &Launch,
-        settings: Settings,
+        mut settings: Settings,
         log: Option<SharedLog>,
     ) -> Self {
+        if let Some(encoding) = launch.encoding {
+            settings.server_encoding = encoding.label().into();
+            settings.client_encoding = encoding.label().into();
+        }
         let lang = launch.lang.or(settings.lang).unwrap_or_else(Lang::from_env);
         let handle = runtime.handle().clone();
+        let pacer = FramePacer::default();
         let wants_server = matches!(launch.windows, Windows::Both | Windows::Server);
         let wants_client = matches!(launch.windows, Windows::Both | Windows::Client);
         let server = wants_server.then(|| {
@@ -51,6 +58,7 @@ impl TcptalkApp {
                 server.listen_on_start();
             }
             server.set_log(log.clone());
+            server.set_pacer(pacer.clone());
             server
         });
         let client = wants_client.then(|| {
@@ -68,6 +76,7 @@ impl TcptalkApp {
                 client.set_viewport(client_viewport());
             }
             client.set_log(log.clone());
+            client.set_pacer(pacer.clone());
             client
         });
         TcptalkApp {
@@ -77,6 +86,7 @@ impl TcptalkApp {
             windows: launch.windows,
             lang,
             settings,
+            pacer,
             _runtime: runtime,
         }
     }
@@ -120,7 +130,11 @@ fn client_viewport() -> ViewportId {
 }
 
 impl eframe::App for TcptalkApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        if let Some(took) = frame.info().cpu_usage {
+            self.pacer
+                .frame_took(std::time::Duration::from_secs_f32(took.max(0.0)));
+        }
         match (&mut self.server, &mut self.client) {
             (Some(server), client) => {
                 server.show(ui);

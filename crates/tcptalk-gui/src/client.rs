@@ -7,59 +7,43 @@
 //! says why, and sending with nobody connected is explained instead of crashing.
 
 use egui::{Align, Layout, Ui, Vec2, ViewportId};
-use tcptalk_core::history::PeerRef;
 use tcptalk_core::{parse_host, parse_port};
-use tcptalk_net::{
-    ByteCounts, ClientConfig, ClientHandle, CloseReason, Connection, Event, NetError, spawn_client,
-};
+use tcptalk_net::ClientConfig;
+use tcptalk_session::{PeerId, SessionEvent, SharedLog, Target};
 use tokio::runtime::Handle;
 
-use crate::engine::{Ingest, Ingested, LineBatch};
-use crate::history::{History, Side};
+use crate::Lang;
+use crate::pacer::FramePacer;
 use crate::pane::{Outgoing, Pane};
-use crate::record::SharedLog;
+use crate::rows::{HistoryView, Side};
 use crate::settings::{DEFAULT_HOST, DEFAULT_PORT, Settings, parse_encoding};
 use crate::widgets::text_width;
-use crate::{Lang, engine};
 
-/// One connection attempt and, if it succeeds, the connection.
-#[derive(Debug)]
-struct Session {
-    handle: ClientHandle,
-    ingest: Ingest,
-    phase: Phase,
-    /// `host:port` as typed, for history lines and the log.
-    target: String,
-    /// The same, registered in the history.
-    peer: PeerRef,
-    /// Bytes each way, once the connection has ended.
-    final_counts: Option<ByteCounts>,
-}
-
-#[derive(Debug)]
+/// Where the client stands, as its session's events said.
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
-    Connecting,
-    Connected(Connection),
+    /// Connecting to `host:port` as typed.
+    Connecting(String),
+    Connected {
+        peer: PeerId,
+        target: String,
+    },
 }
 
 /// The client window. Build it with [`ClientWindow::new`] and call [`ClientWindow::show`] in
 /// each frame.
 #[derive(Debug)]
 pub struct ClientWindow {
-    runtime: Handle,
     pane: Pane,
     host_text: String,
     port_text: String,
-    session: Option<Session>,
-    /// Sessions the user ended (断开连接) whose last events are still arriving: what they
-    /// received before the end is still shown, nothing else.
-    retiring: Vec<Session>,
+    /// `None` while neither connecting nor connected. A connection the user ended (断开连接)
+    /// may still report its last bytes and its close: the session records them.
+    phase: Option<Phase>,
     connect_on_start: bool,
     started: bool,
     viewport: ViewportId,
-    /// Lines the last frame had no time for: (retiring session index or `None` for the
-    /// current one, lines). Handled before any later message.
-    carry: Option<(Option<usize>, LineBatch)>,
+    pacer: FramePacer,
 }
 
 impl ClientWindow {
@@ -78,8 +62,8 @@ impl ClientWindow {
             }
         };
         ClientWindow {
-            runtime,
             pane: Pane::new(
+                &runtime,
                 Side::Client,
                 lang,
                 parse_encoding(&settings.client_encoding),
@@ -88,12 +72,11 @@ impl ClientWindow {
             .with_hex(settings.client_hex_send, settings.client_hex_view),
             host_text: or_default(&settings.client_host, DEFAULT_HOST),
             port_text: or_default(&settings.client_port, DEFAULT_PORT),
-            session: None,
-            retiring: Vec::new(),
+            phase: None,
             connect_on_start: false,
             started: false,
             viewport: ViewportId::ROOT,
-            carry: None,
+            pacer: FramePacer::default(),
         }
     }
 
@@ -121,12 +104,17 @@ impl ClientWindow {
 
     /// Copies every history entry to `log`.
     pub fn set_log(&mut self, log: Option<SharedLog>) {
-        self.pane.recorder.set_log(log);
+        self.pane.set_log(log);
     }
 
-    /// The viewport this window is drawn in, so engine events wake the right one.
+    /// The viewport this window is drawn in, so the session wakes the right one.
     pub fn set_viewport(&mut self, viewport: ViewportId) {
         self.viewport = viewport;
+    }
+
+    /// Shares the frame pacing of the process's windows (see [`crate::pacer`]).
+    pub(crate) fn set_pacer(&mut self, pacer: FramePacer) {
+        self.pacer = pacer;
     }
 
     pub fn lang(&self) -> Lang {
@@ -137,28 +125,17 @@ impl ClientWindow {
         self.pane.lang = lang;
     }
 
-    pub fn history(&self) -> &History {
+    /// The history as this window shows it (hold it briefly: it locks the session's).
+    pub fn history(&self) -> HistoryView<'_> {
         self.pane.history()
     }
 
     pub fn is_connected(&self) -> bool {
-        matches!(
-            self.session,
-            Some(Session {
-                phase: Phase::Connected(_),
-                ..
-            })
-        )
+        matches!(self.phase, Some(Phase::Connected { .. }))
     }
 
     pub fn is_connecting(&self) -> bool {
-        matches!(
-            self.session,
-            Some(Session {
-                phase: Phase::Connecting,
-                ..
-            })
-        )
+        matches!(self.phase, Some(Phase::Connecting(_)))
     }
 
     /// Writes what should be remembered into `settings`.
@@ -172,31 +149,37 @@ impl ClientWindow {
 
     /// Closes the connection (at exit, or when the window is closed).
     pub fn shutdown(&mut self) {
-        if let Some(session) = &self.session {
-            session.handle.cancel();
-        }
+        self.pane.session.stop();
     }
 
     /// Draws the window and handles what happened since the last frame.
     pub fn show(&mut self, ui: &mut Ui) {
         if !self.started {
             self.started = true;
+            let wake = self.pacer.waker(ui.ctx(), self.viewport);
+            self.pane.session.set_waker(wake);
             if self.connect_on_start {
-                self.connect(ui.ctx());
+                self.connect();
             }
         }
         self.pane.begin_frame();
-        self.handle_events(ui.ctx());
+        self.handle_events();
 
         let lang = self.pane.lang;
         let connected = self.is_connected();
         let connecting = self.is_connecting();
-        let target = self.session.as_ref().map(|s| s.target.clone());
-        let queued = match &self.session {
-            Some(Session {
-                phase: Phase::Connected(conn),
-                ..
-            }) => conn.queued_bytes(),
+        let target = match &self.phase {
+            Some(Phase::Connecting(target)) => Some(target.clone()),
+            _ => None,
+        };
+        let queued = match &self.phase {
+            Some(Phase::Connected { peer, .. }) => {
+                let shared = self.pane.session.shared().lock();
+                shared
+                    .peers()
+                    .status(*peer)
+                    .map_or(0, |status| status.queued)
+            }
             _ => 0,
         };
         egui::Panel::bottom(self.pane.id("status")).show(ui, |ui| {
@@ -229,9 +212,6 @@ impl ClientWindow {
                 }
             });
         });
-        if let Some(session) = &self.session {
-            session.ingest.set_view(self.pane.view());
-        }
         self.pane.end_frame();
     }
 
@@ -239,7 +219,7 @@ impl ClientWindow {
     /// 端口：    [8899     ][断开连接]
     fn top_grid(&mut self, ui: &mut Ui) {
         let texts = self.pane.lang.texts();
-        let idle = self.session.is_none();
+        let idle = self.phase.is_none();
         let label_width = text_width(ui, texts.server_ip).max(text_width(ui, texts.port)) + 8.0;
         let padding = 2.0 * ui.spacing().button_padding.x;
         let button_width =
@@ -288,15 +268,15 @@ impl ClientWindow {
         disconnect |= clicked;
         connect |= entered && idle;
         if connect {
-            self.connect(ui.ctx());
+            self.connect();
         } else if disconnect {
             self.disconnect();
         }
     }
 
-    /// 连接服务器: checks what was typed, then asks the engine to connect.
-    fn connect(&mut self, ctx: &egui::Context) {
-        if self.session.is_some() {
+    /// 连接服务器: checks what was typed, then asks the session to connect.
+    fn connect(&mut self) {
+        if self.phase.is_some() {
             return;
         }
         let lang = self.pane.lang;
@@ -315,42 +295,18 @@ impl ClientWindow {
             }
         };
         self.pane.notice = None;
-        let (sender, ingest) = engine::start(&self.runtime, ctx, self.viewport, self.pane.view());
         let target = host.with_port(port);
-        let peer = self.pane.history_mut().add_peer(&target);
-        let handle = spawn_client(
-            &self.runtime,
-            ClientConfig::new(host.as_lookup_str(), port),
-            sender,
-        );
-        self.session = Some(Session {
-            handle,
-            ingest,
-            phase: Phase::Connecting,
-            target,
-            peer,
-            final_counts: None,
-        });
+        let config = ClientConfig::new(host.as_lookup_str(), port);
+        self.pane.session.connect(config, target.clone());
+        self.phase = Some(Phase::Connecting(target));
     }
 
     /// 断开连接: closes the connection, or cancels connecting. The window is ready to connect
-    /// again at once; the old connection's last events are still read.
+    /// again at once; the session still records the old connection's last bytes and its end.
     fn disconnect(&mut self) {
-        let Some(session) = self.session.take() else {
-            return;
-        };
-        session.handle.cancel();
-        // Bytes of this session still waiting from the last frame now belong to it as a
-        // retiring session.
-        if let Some((index @ None, _)) = &mut self.carry {
-            *index = Some(self.retiring.len());
+        if self.phase.take().is_some() {
+            self.pane.session.stop();
         }
-        let texts = self.pane.lang.texts();
-        match session.phase {
-            Phase::Connected(_) => self.pane.info(texts.connection_closed),
-            Phase::Connecting => self.pane.info(texts.connect_cancelled),
-        }
-        self.retiring.push(session);
     }
 
     /// 发送信息: sends the whole message as one entry; an empty message does nothing.
@@ -359,150 +315,55 @@ impl ClientWindow {
             return;
         }
         let lang = self.pane.lang;
-        let texts = lang.texts();
-        let Some(Session {
-            phase: Phase::Connected(conn),
-            target,
-            peer,
-            ..
-        }) = &self.session
-        else {
-            self.pane.problem(texts.nothing_sent_no_server.to_string());
+        let Some(Phase::Connected { peer, .. }) = &self.phase else {
+            self.pane
+                .problem(lang.texts().nothing_sent_no_server.to_string());
             return;
         };
-        let (peer, target) = (*peer, target.clone());
-        let conn = conn.clone();
-        let (data, shown) = match self.pane.outgoing() {
-            Outgoing::Bytes { data, shown } => (data, shown),
+        let peer = *peer;
+        let payload = match self.pane.outgoing() {
+            Outgoing::Message(payload) => payload,
             Outgoing::Nothing | Outgoing::Refused => return,
         };
-        match conn.try_send(data) {
-            Ok(()) => {
-                self.pane.record_sent(peer, &shown);
+        let report = self.pane.session.send(Target::One(peer), payload);
+        match report.failed.last() {
+            Some((target, error)) => self.pane.show_problem(lang.send_failed(target, error)),
+            None => {
                 self.pane.notice = None;
                 self.pane.message_sent();
             }
-            Err(err) => {
-                self.pane.problem(lang.send_failed(&target, &err));
+        }
+    }
+
+    /// Handles every event the session has for the window; there are few, so all of them.
+    fn handle_events(&mut self) {
+        while let Some(event) = self.pane.session.try_recv() {
+            if let Some(event) = self.pane.on_event(event) {
+                self.on_event(event);
             }
         }
     }
 
-    /// Handles what the sessions delivered, a bounded amount per frame.
-    fn handle_events(&mut self, ctx: &egui::Context) {
-        let mut budget = engine::Budget::start();
-        // A due eviction happens here, counted in this frame's budget.
-        self.pane.history_mut().make_room();
-        if let Some((index, lines)) = self.carry.take() {
-            self.on_lines(index, lines, &budget);
-        }
-        // The sessions the user ended first: their messages came before the current ones.
-        let mut index = 0;
-        while index < self.retiring.len() {
-            let mut done = false;
-            loop {
-                if budget.spent() || self.carry.is_some() {
-                    ctx.request_repaint();
-                    return;
-                }
-                let Some(message) = self.retiring[index].ingest.try_recv() else {
-                    break;
-                };
-                match message {
-                    Ingested::Lines { lines, .. } => self.on_lines(Some(index), lines, &budget),
-                    Ingested::Event(event) => done |= self.on_retiring_event(index, event),
-                }
-            }
-            if done {
-                let session = self.retiring.remove(index);
-                if let Some(counts) = session.final_counts {
-                    let lang = self.pane.lang;
-                    self.pane.info(&lang.connection_totals(counts));
-                }
-            } else {
-                index += 1;
-            }
-        }
-        loop {
-            if budget.spent() || self.carry.is_some() {
-                ctx.request_repaint();
-                return;
-            }
-            let Some(session) = &mut self.session else {
-                return;
-            };
-            match session.ingest.try_recv() {
-                Some(Ingested::Lines { lines, .. }) => self.on_lines(None, lines, &budget),
-                Some(Ingested::Event(event)) => self.on_event(event),
-                None => return,
-            }
-        }
-    }
-
-    /// An event of a session the user ended. Returns true when it was its last.
-    fn on_retiring_event(&mut self, index: usize, event: Event) -> bool {
-        match event {
-            Event::Closed { counts, .. } => {
-                if let Some(session) = self.retiring.get_mut(index) {
-                    session.final_counts = Some(counts);
-                }
-                true
-            }
-            Event::ConnectFailed { .. } => true,
-            _ => false,
-        }
-    }
-
-    /// Copies lines of the current session (`None`) or a retiring one into the history; what
-    /// the frame has no time for is kept for the next one.
-    fn on_lines(&mut self, index: Option<usize>, lines: LineBatch, budget: &engine::Budget) {
-        let session = match index {
-            None => self.session.as_ref(),
-            Some(i) => self.retiring.get(i),
-        };
-        let Some(session) = session else {
-            return;
-        };
-        let peer = session.peer;
-        let pane = &mut self.pane;
-        let rest = engine::take_lines(lines, budget, |line, at| {
-            pane.record_received(peer, line, at);
-        });
-        if let Some(rest) = rest {
-            self.carry = Some((index, rest));
-        }
-    }
-
-    fn on_event(&mut self, event: Event) {
+    fn on_event(&mut self, event: SessionEvent) {
         let lang = self.pane.lang;
-        let texts = lang.texts();
         match event {
-            Event::Connecting { target } => {
-                self.pane.info(&lang.connecting(&target));
+            SessionEvent::ConnectFailed { error } if self.is_connecting() => {
+                self.phase = None;
+                self.pane
+                    .show_problem(lang.connect_failed(&lang.net_error(&error)));
             }
-            Event::ConnectFailed { error } => {
-                self.session = None;
-                if !matches!(error, NetError::Cancelled { .. }) {
-                    self.pane
-                        .problem(lang.connect_failed(&lang.net_error(&error)));
-                }
-            }
-            Event::Connected { conn } => {
-                if let Some(session) = &mut self.session {
-                    session.phase = Phase::Connected(conn);
-                }
+            SessionEvent::Connected { peer, label, .. } if self.is_connecting() => {
+                self.phase = Some(Phase::Connected {
+                    peer,
+                    target: label,
+                });
                 self.pane.notice = None;
-                self.pane.info(texts.connected_to_server);
             }
-            Event::Closed { reason, counts, .. } => {
-                self.session = None;
-                self.pane.info(texts.connection_closed);
-                if !matches!(reason, CloseReason::ClosedByPeer | CloseReason::ClosedByUs) {
-                    self.pane.info(&lang.close_detail(&reason));
+            SessionEvent::Disconnected { peer, .. } => {
+                if matches!(&self.phase, Some(Phase::Connected { peer: p, .. }) if *p == peer) {
+                    self.phase = None;
                 }
-                self.pane.info(&lang.connection_totals(counts));
             }
-            Event::Warning { error } => self.pane.info(&lang.warning(&error)),
             _ => {}
         }
     }

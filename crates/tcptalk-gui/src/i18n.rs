@@ -459,7 +459,7 @@ impl Lang {
         }
     }
 
-    pub fn save_failed(self, path: &std::path::Path, why: &std::io::Error) -> String {
+    pub fn save_failed(self, path: &std::path::Path, why: &str) -> String {
         match self {
             Lang::Zh => format!("保存历史到 {} 失败：{why}", path.display()),
             Lang::En => format!("Could not save the history to {}: {why}", path.display()),

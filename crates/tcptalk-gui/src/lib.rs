@@ -1,25 +1,25 @@
 //! tcptalk's windows: the tutorial's TCP server window (服务器) and client window (客户端),
 //! rebuilt with egui and freed of the tutorial's faults.
 //!
-//! How this fits: the windows never touch a socket. They start servers and clients of
-//! `tcptalk-net` on its own tokio threads ([`tcptalk_net::Runtime`]). A small task per session on
-//! those threads turns arriving bytes into finished history lines; the window reads lines and
-//! events with `try_recv` at each frame (a bounded amount per frame), and sends only with
-//! `Connection::try_send`, so the UI never waits on the network. The engine wakes the UI when
-//! an event arrives; with nothing happening the windows do not repaint. Text handling (ports,
-//! hosts, decoding, display-safe lines) comes from `tcptalk-core`.
+//! How this fits: the windows never touch a socket. Each window has a `tcptalk-session`
+//! [`tcptalk_session::Session`] on the engine's tokio threads ([`tcptalk_net::Runtime`]): it
+//! takes arriving bytes into the window's history, off the UI thread, and the window reads only
+//! the rows it shows, under a short lock, so how much arrives never changes what a frame costs.
+//! A window turns clicks into session commands (listen, connect, send, which never waits) and
+//! shows the session's few events (connected, disconnected, failures). A session wakes its
+//! window at most once per frame, and while data streams no sooner than the last frame's cost
+//! allows ([`pacer`]); with nothing happening the windows do not repaint.
 //!
 //! The binary calls [`run`]; tests build [`ServerWindow`] and [`ClientWindow`] directly and
 //! drive them with `egui_kittest`.
 
 mod app;
 mod client;
-mod engine;
 mod fonts;
-mod history;
 mod i18n;
+mod pacer;
 mod pane;
-mod record;
+mod rows;
 mod server;
 mod settings;
 mod widgets;
@@ -31,12 +31,12 @@ pub use client::ClientWindow;
 pub use fonts::{
     BUNDLED_CJK_FONT, SystemFont, find_system_cjk_font, install_bundled_font, install_fonts,
 };
-pub use history::{DISPLAY_CHARS, History, Row, Side};
 pub use i18n::Texts;
 pub use pane::Pane;
-pub use record::{Direction, SharedLog};
+pub use rows::{HistoryView, Side};
 pub use server::ServerWindow;
 pub use settings::Settings;
+pub use tcptalk_session::{DISPLAY_CHARS, SharedLog};
 
 /// Which windows to open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +70,8 @@ pub struct Launch {
     pub connect: bool,
     /// Overrides the system's language.
     pub lang: Option<Lang>,
+    /// Overrides the remembered encoding of both windows.
+    pub encoding: Option<tcptalk_core::TextEncoding>,
     /// Append every history entry to this file.
     pub log: Option<PathBuf>,
 }

@@ -4,15 +4,15 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use bytes::Bytes;
 use egui::{Align, Id, Layout, RichText, Ui, Vec2};
-use tcptalk_core::history::{HistoryLimits, PeerRef};
-use tcptalk_core::{TextEncoding, display_safe, parse_hex, to_hex};
+use tcptalk_core::TextEncoding;
+use tcptalk_core::history::HistoryLimits;
+use tcptalk_core::parse_hex;
+use tcptalk_session::{Notice, Payload, Session, SessionConfig, SessionEvent, SharedLog, View};
+use tokio::runtime::Handle;
 
 use crate::Lang;
-use crate::engine::{HEX_MARK, View};
-use crate::history::{History, Side, default_save_path};
-use crate::record::{Direction, Recorder};
+use crate::rows::{HistoryView, Side, default_save_path};
 use crate::widgets::{self, ERROR_TEXT, InputAction};
 
 /// Height kept below the message box for the send row.
@@ -27,7 +27,12 @@ const SAVE_PATH_WIDTH: f32 = 130.0;
 #[derive(Debug)]
 pub struct Pane {
     pub(crate) lang: Lang,
-    pub(crate) recorder: Recorder,
+    /// The window's session: its connections and its history live there, off the UI thread.
+    pub(crate) session: Session,
+    /// The `--log` file, if any (only to say in the banner that old lines are in it).
+    logging: bool,
+    /// 保存历史 is writing in the background; its progress is shown.
+    saving: Option<PathBuf>,
     pub(crate) message: String,
     pub(crate) encoding: TextEncoding,
     /// 十六进制发送: the message is hex text (`48 65 6C`, `0x48,0x65`) for the bytes to send.
@@ -50,22 +55,30 @@ pub struct Pane {
 pub(crate) enum Outgoing {
     /// Nothing typed (or hex text with no bytes in it): nothing happens.
     Nothing,
-    /// These bytes, and how the history shows them.
-    Bytes { data: Bytes, shown: String },
+    /// This message.
+    Message(Payload),
     /// The message cannot be sent; the notice says why and the message stays for fixing.
     Refused,
 }
 
 impl Pane {
     pub(crate) fn new(
+        runtime: &Handle,
         side: Side,
         lang: Lang,
         encoding: TextEncoding,
         limits: HistoryLimits,
     ) -> Self {
+        let view = View {
+            encoding,
+            hex: false,
+        };
+        let session = Session::spawn(runtime, SessionConfig::window(view, limits, None));
         Pane {
             lang,
-            recorder: Recorder::new(History::new(side, lang, limits)),
+            session,
+            logging: false,
+            saving: None,
             message: String::new(),
             encoding,
             hex_send: false,
@@ -90,23 +103,28 @@ impl Pane {
     pub(crate) fn with_hex(mut self, hex_send: bool, hex_view: bool) -> Self {
         self.hex_send = hex_send;
         self.hex_view = hex_view;
+        self.sync_view();
         self
     }
 
-    /// How received bytes are shown, for the session's line task.
-    pub(crate) fn view(&self) -> View {
-        View {
+    /// Tells the session how bytes are shown now (it applies to those arriving after).
+    fn sync_view(&self) {
+        self.session.set_view(View {
             encoding: self.encoding,
             hex: self.hex_view,
-        }
+        });
+    }
+
+    /// Copies every history entry to `log`.
+    pub(crate) fn set_log(&mut self, log: Option<SharedLog>) {
+        self.logging = log.is_some();
+        self.session.set_log(log);
     }
 
     /// How many bytes of history stay in memory; what falls out goes to the spool (and the
     /// log), and 保存历史 still writes it.
     pub fn set_history_limit(&mut self, max_bytes: usize) {
-        self.recorder
-            .history
-            .set_limits(HistoryLimits { max_bytes });
+        self.session.set_limits(HistoryLimits { max_bytes });
     }
 
     /// Shows display row `row` of the history at the top in the next frame, and stops
@@ -149,23 +167,47 @@ impl Pane {
         Id::unique((self.side_name(), what))
     }
 
-    pub fn history(&self) -> &History {
-        &self.recorder.history
-    }
-
-    pub(crate) fn history_mut(&mut self) -> &mut History {
-        &mut self.recorder.history
-    }
-
-    /// A notice in the history (and the log).
-    pub(crate) fn info(&mut self, text: &str) {
-        self.recorder.info(text);
+    /// The history as this window shows it, read under the session's lock: hold it briefly.
+    pub fn history(&self) -> HistoryView<'_> {
+        HistoryView {
+            shared: self.session.shared().lock(),
+            side: self.side,
+            lang: self.lang,
+        }
     }
 
     /// A problem: in the history and in red in the status bar.
     pub(crate) fn problem(&mut self, text: String) {
-        self.recorder.info(&text);
+        self.session.note(Notice::Text(text.clone()));
         self.notice = Some(text);
+    }
+
+    /// A problem the session has already recorded: only shown in red.
+    pub(crate) fn show_problem(&mut self, text: String) {
+        self.notice = Some(text);
+    }
+
+    /// What the window shows of the session's events that both windows have (saving, the
+    /// log); returns the event if it is not one of those.
+    pub(crate) fn on_event(&mut self, event: SessionEvent) -> Option<SessionEvent> {
+        let lang = self.lang;
+        match event {
+            SessionEvent::SaveProgress { .. } => {}
+            SessionEvent::Saved { .. } => {
+                self.saving = None;
+                self.notice = None;
+            }
+            SessionEvent::SaveFailed { path, error } => {
+                self.saving = None;
+                self.notice = Some(lang.save_failed(&path, &error));
+            }
+            SessionEvent::LogFailed { error } => {
+                self.logging = false;
+                self.notice = Some(format!("{}{error}", lang.texts().log_failed));
+            }
+            other => return Some(other),
+        }
+        None
     }
 
     /// The bytes the typed message stands for: the text in the window's encoding, or with
@@ -176,33 +218,17 @@ impl Pane {
             return Outgoing::Nothing;
         }
         if !self.hex_send {
-            return Outgoing::Bytes {
-                data: Bytes::from(self.encoding.encode(&self.message)),
-                shown: display_safe(&self.message),
-            };
+            return Outgoing::Message(Payload::Text(self.message.clone()));
         }
         match parse_hex(&self.message) {
             Ok(bytes) if bytes.is_empty() => Outgoing::Nothing,
-            Ok(bytes) => Outgoing::Bytes {
-                shown: format!("{HEX_MARK}{}", to_hex(&bytes)),
-                data: Bytes::from(bytes),
-            },
+            Ok(bytes) => Outgoing::Message(Payload::Bytes(bytes)),
             Err(err) => {
                 let lang = self.lang;
                 self.problem(lang.bad_hex(&lang.hex_error(&err)));
                 Outgoing::Refused
             }
         }
-    }
-
-    /// Records a message the user sent, as one entry whatever it contains.
-    pub(crate) fn record_sent(&mut self, peer: PeerRef, shown: &str) {
-        self.recorder.record(Direction::Sent, peer, shown);
-    }
-
-    /// Records a line that arrived at `at` (already display-safe, from the line assembler).
-    pub(crate) fn record_received(&mut self, peer: PeerRef, line: &str, at: SystemTime) {
-        self.recorder.record_at(at, Direction::Received, peer, line);
     }
 
     /// After a send: the input is emptied and keeps (or gets back) the focus.
@@ -216,20 +242,22 @@ impl Pane {
         self.focus_message = true;
     }
 
-    /// At the start of a frame: rows are worded in the window's current language.
+    /// At the start of a frame: the session may wake the window again.
     pub(crate) fn begin_frame(&mut self) {
-        let lang = self.lang;
-        self.recorder.history.set_lang(lang);
+        self.session.begin_frame();
     }
 
-    /// At the end of a frame: the log gets this frame's entries.
+    /// At the end of a frame: the session hears of a changed encoding or hex view.
     pub(crate) fn end_frame(&mut self) {
-        self.recorder.flush();
+        self.sync_view();
     }
 
-    /// 保存历史: writes the whole session, also what is no longer in memory, and says where.
+    /// 保存历史: the session writes the whole session in the background, also what is no
+    /// longer in memory, and the history says where when it is done.
     pub(crate) fn save_history(&mut self) {
-        let lang = self.lang;
+        if self.saving.is_some() {
+            return;
+        }
         let typed = self.save_path.trim();
         let path = if typed.is_empty() {
             default_save_path(self.side, SystemTime::now())
@@ -237,37 +265,35 @@ impl Pane {
             let path = PathBuf::from(typed);
             std::path::absolute(&path).unwrap_or(path)
         };
-        match self.recorder.history.save_all(&path) {
-            Ok(lines) => {
-                self.notice = None;
-                self.info(&lang.saved(lines, &path));
-            }
-            Err(err) => self.problem(lang.save_failed(&path, &err)),
-        }
+        self.saving = Some(path.clone());
+        self.session.save_history(path);
     }
 
     /// 复制全部: what is in memory, and a word about what is not.
     fn copy_all(&mut self, ui: &Ui) {
-        let history = &self.recorder.history;
-        ui.ctx().copy_text(history.to_text());
-        let text = self.lang.copied(history.len(), history.evicted().rows);
-        self.info(&text);
+        let (text, rows, evicted) = {
+            let history = self.history();
+            (history.to_text(), history.len(), history.evicted().rows)
+        };
+        ui.ctx().copy_text(text);
+        let text = self.lang.copied(rows, evicted);
+        self.session.note(Notice::Text(text));
     }
 
     /// Draws 历史信息 and 发送的信息, sharing the height left above the send row.
     pub(crate) fn show_boxes(&mut self, ui: &mut Ui) -> InputAction {
-        if let Some(err) = self.recorder.take_log_error() {
-            let text = format!("{}{err}", self.lang.texts().log_failed);
-            self.problem(text);
-        }
         let texts = self.lang.texts();
         let label_height =
             ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
-        let evicted = self.recorder.history.evicted();
-        let spool_error = self.recorder.history.spool_error().map(str::to_string);
+        let (evicted, spool_error, saving) = {
+            let shared = self.session.shared().lock();
+            let transcript = shared.transcript();
+            let error = transcript.spool_error().map(str::to_string);
+            (transcript.evicted(), error, shared.saving())
+        };
         let banner = (evicted.rows > 0).then(|| {
             self.lang
-                .not_in_memory(evicted.rows, evicted.bytes, self.recorder.has_log())
+                .not_in_memory(evicted.rows, evicted.bytes, self.logging)
         });
         let lost = spool_error.map(|why| {
             self.lang
@@ -288,10 +314,21 @@ impl Pane {
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 let small = |text: &str| egui::Button::new(RichText::new(text).small());
                 if ui.add(small(texts.clear)).clicked() {
-                    self.recorder.history.clear();
+                    self.session.clear_history();
                 }
                 copy = ui.add(small(texts.copy_all)).clicked();
-                save = ui.add(small(texts.save_history)).clicked();
+                if let (Some(progress), Some(_)) = (saving, &self.saving) {
+                    ui.add(
+                        egui::ProgressBar::new(progress.fraction())
+                            .desired_width(60.0)
+                            .show_percentage(),
+                    )
+                    .on_hover_text(texts.save_history);
+                    ui.ctx()
+                        .request_repaint_after(std::time::Duration::from_millis(100));
+                } else {
+                    save = ui.add(small(texts.save_history)).clicked();
+                }
                 let field = egui::TextEdit::singleline(&mut self.save_path)
                     .id(save_path_id)
                     .hint_text(RichText::new(texts.hint_save_path).small())
@@ -326,8 +363,8 @@ impl Pane {
             widgets::history_view(
                 ui,
                 &history_id,
-                &self.recorder.history,
-                self.lang,
+                self.session.shared(),
+                (self.side, self.lang),
                 each,
                 scroll_to_row,
             );

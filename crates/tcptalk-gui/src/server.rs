@@ -8,44 +8,26 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
 use egui::{Align, Layout, ScrollArea, Ui, Vec2, ViewportId};
-use tcptalk_core::history::PeerRef;
 use tcptalk_core::parse_port;
-use tcptalk_net::{BindAddr, ConnId, Connection, ServerConfig, ServerHandle, spawn_server};
+use tcptalk_net::{BindAddr, ConnId, ServerConfig};
+use tcptalk_session::{SharedLog, SharedState, Target as SendTarget};
 use tokio::runtime::Handle;
 
-use crate::engine::{Ingest, LineBatch};
-use crate::history::{History, Side};
+use crate::Lang;
+use crate::pacer::FramePacer;
 use crate::pane::{Outgoing, Pane};
-use crate::record::SharedLog;
+use crate::rows::{HistoryView, Side};
 use crate::settings::{DEFAULT_PORT, Settings, parse_encoding};
 use crate::widgets::text_width;
-use crate::{Lang, engine};
 
 mod events;
 
-/// A running (or starting, or stopping) server and its events.
-#[derive(Debug)]
-struct Session {
-    handle: ServerHandle,
-    ingest: Ingest,
-    phase: Phase,
-}
-
+/// Where the server stands, as its session's events said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Starting,
     Listening(SocketAddr),
     Stopping,
-}
-
-/// One connected client.
-#[derive(Debug)]
-struct Peer {
-    conn: Connection,
-    /// `ip:port`, as every history line about this client shows it.
-    name: String,
-    /// The same, registered in the history once.
-    peer: PeerRef,
 }
 
 /// Where 发送信息 sends.
@@ -59,19 +41,19 @@ enum Target {
 /// each frame.
 #[derive(Debug)]
 pub struct ServerWindow {
-    runtime: Handle,
     pane: Pane,
     port_text: String,
     bind: BindAddr,
-    session: Option<Session>,
-    peers: BTreeMap<ConnId, Peer>,
+    /// `None` while not listening.
+    phase: Option<Phase>,
+    /// Connected clients and their labels (`ip:port`), from the session's events; their live
+    /// counts are read from the session.
+    peers: BTreeMap<ConnId, String>,
     target: Target,
     listen_on_start: bool,
     started: bool,
     viewport: ViewportId,
-    /// Lines the last frame had no time for; handled before any later message, so order is
-    /// kept.
-    carry: Option<(ConnId, LineBatch)>,
+    pacer: FramePacer,
 }
 
 impl ServerWindow {
@@ -84,22 +66,27 @@ impl ServerWindow {
     pub fn from_settings(runtime: Handle, lang: Lang, settings: &Settings) -> Self {
         let encoding = parse_encoding(&settings.server_encoding);
         ServerWindow {
-            runtime,
-            pane: Pane::new(Side::Server, lang, encoding, settings.history_limits())
-                .with_hex(settings.server_hex_send, settings.server_hex_view),
+            pane: Pane::new(
+                &runtime,
+                Side::Server,
+                lang,
+                encoding,
+                settings.history_limits(),
+            )
+            .with_hex(settings.server_hex_send, settings.server_hex_view),
             port_text: if settings.server_port.trim().is_empty() {
                 DEFAULT_PORT.into()
             } else {
                 settings.server_port.clone()
             },
             bind: BindAddr::Any,
-            session: None,
+            phase: None,
             peers: BTreeMap::new(),
             target: Target::All,
             listen_on_start: false,
             started: false,
             viewport: ViewportId::ROOT,
-            carry: None,
+            pacer: FramePacer::default(),
         }
     }
 
@@ -135,12 +122,17 @@ impl ServerWindow {
 
     /// Copies every history entry to `log`.
     pub fn set_log(&mut self, log: Option<SharedLog>) {
-        self.pane.recorder.set_log(log);
+        self.pane.set_log(log);
     }
 
-    /// The viewport this window is drawn in, so engine events wake the right one.
+    /// The viewport this window is drawn in, so the session wakes the right one.
     pub fn set_viewport(&mut self, viewport: ViewportId) {
         self.viewport = viewport;
+    }
+
+    /// Shares the frame pacing of the process's windows (see [`crate::pacer`]).
+    pub(crate) fn set_pacer(&mut self, pacer: FramePacer) {
+        self.pacer = pacer;
     }
 
     pub fn lang(&self) -> Lang {
@@ -151,13 +143,14 @@ impl ServerWindow {
         self.pane.lang = lang;
     }
 
-    pub fn history(&self) -> &History {
+    /// The history as this window shows it (hold it briefly: it locks the session's).
+    pub fn history(&self) -> HistoryView<'_> {
         self.pane.history()
     }
 
     /// Where the server listens, once it does.
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        match self.session.as_ref()?.phase {
+        match self.phase? {
             Phase::Listening(addr) => Some(addr),
             _ => None,
         }
@@ -177,27 +170,28 @@ impl ServerWindow {
 
     /// Stops the server (at exit).
     pub fn shutdown(&mut self) {
-        if let Some(session) = &self.session {
-            session.handle.stop();
-        }
+        self.pane.session.stop();
     }
 
     /// Draws the window and handles what happened since the last frame.
     pub fn show(&mut self, ui: &mut Ui) {
         if !self.started {
             self.started = true;
+            let wake = self.pacer.waker(ui.ctx(), self.viewport);
+            self.pane.session.set_waker(wake);
             if self.listen_on_start {
-                self.start(ui.ctx());
+                self.start();
             }
         }
         self.pane.begin_frame();
-        self.handle_events(ui.ctx());
+        self.handle_events();
 
         let lang = self.pane.lang;
         let connected = !self.peers.is_empty();
-        let phase = self.session.as_ref().map(|session| session.phase);
+        let phase = self.phase;
         let id_salt = self.pane.id("status");
         let peers = &self.peers;
+        let shared = self.pane.session.shared().clone();
         let target = &mut self.target;
         egui::Panel::bottom(id_salt).show(ui, |ui| {
             let count = peers.len();
@@ -205,7 +199,7 @@ impl ServerWindow {
                 if count > 0 {
                     let list = id_salt.with("clients");
                     ui.menu_button(lang.clients_header(count), |ui| {
-                        client_table(ui, list, lang, peers, target);
+                        client_table(ui, list, lang, peers, &shared, target);
                     });
                 }
                 if phase == Some(Phase::Stopping) {
@@ -222,20 +216,14 @@ impl ServerWindow {
             }
             self.send_row(ui);
         });
-        if let Some(session) = &self.session {
-            session.ingest.set_view(self.pane.view());
-        }
         self.pane.end_frame();
     }
 
     /// 端口：[8899][启动服务器][停止服务器]
     fn top_row(&mut self, ui: &mut Ui) {
         let texts = self.pane.lang.texts();
-        let idle = self.session.is_none();
-        let can_stop = self
-            .session
-            .as_ref()
-            .is_some_and(|session| session.phase != Phase::Stopping);
+        let idle = self.phase.is_none();
+        let can_stop = self.phase.is_some_and(|phase| phase != Phase::Stopping);
         let mut start = false;
         let mut stop = false;
         ui.horizontal(|ui| {
@@ -257,7 +245,7 @@ impl ServerWindow {
             });
         });
         if start {
-            self.start(ui.ctx());
+            self.start();
         }
         if stop {
             self.stop();
@@ -290,11 +278,11 @@ impl ServerWindow {
                             ids.len(),
                             |ui, range| {
                                 for id in &ids[range] {
-                                    if let Some(peer) = self.peers.get(id) {
+                                    if let Some(name) = self.peers.get(id) {
                                         ui.selectable_value(
                                             &mut self.target,
                                             Target::One(*id),
-                                            peer.name.as_str(),
+                                            name.as_str(),
                                         );
                                     }
                                 }
@@ -325,27 +313,22 @@ impl ServerWindow {
             self.send();
             self.pane.refocus_message();
         }
-        if let Some(id) = disconnect
-            && let Some(peer) = self.peers.get(&id)
-        {
-            peer.conn.close();
+        if let Some(id) = disconnect {
+            self.pane.session.disconnect(id);
         }
     }
 
     fn target_name(&self) -> String {
         match self.target {
             Target::All => self.pane.lang.texts().all_clients.to_string(),
-            Target::One(id) => self
-                .peers
-                .get(&id)
-                .map_or_else(String::new, |peer| peer.name.clone()),
+            Target::One(id) => self.peers.get(&id).cloned().unwrap_or_default(),
         }
     }
 
     /// 启动服务器: checks the port, then asks the engine to listen. The outcome arrives as an
     /// event; the button stays usable if listening fails.
-    fn start(&mut self, ctx: &egui::Context) {
-        if self.session.is_some() {
+    fn start(&mut self) {
+        if self.phase.is_some() {
             return;
         }
         let lang = self.pane.lang;
@@ -357,20 +340,15 @@ impl ServerWindow {
             }
         };
         self.pane.notice = None;
-        let (sender, ingest) = engine::start(&self.runtime, ctx, self.viewport, self.pane.view());
         let config = ServerConfig::new(self.bind.clone(), port);
-        let handle = spawn_server(&self.runtime, config, sender);
-        self.session = Some(Session {
-            handle,
-            ingest,
-            phase: Phase::Starting,
-        });
+        self.pane.session.listen(config);
+        self.phase = Some(Phase::Starting);
     }
 
     fn stop(&mut self) {
-        if let Some(session) = &mut self.session {
-            session.handle.stop();
-            session.phase = Phase::Stopping;
+        if self.phase.is_some() {
+            self.pane.session.stop();
+            self.phase = Some(Phase::Stopping);
         }
     }
 
@@ -385,49 +363,24 @@ impl ServerWindow {
             self.pane.problem(texts.nothing_sent_no_client.to_string());
             return;
         }
-        let (data, shown) = match self.pane.outgoing() {
-            Outgoing::Bytes { data, shown } => (data, shown),
+        let payload = match self.pane.outgoing() {
+            Outgoing::Message(payload) => payload,
             Outgoing::Nothing | Outgoing::Refused => return,
         };
-        let targets: Vec<ConnId> = match self.target {
-            Target::All => self.peers.keys().copied().collect(),
-            Target::One(id) => vec![id],
+        let to = match self.target {
+            Target::All => SendTarget::All,
+            Target::One(id) => SendTarget::One(id),
         };
-        let mut sent_to = Vec::new();
-        let mut failures = Vec::new();
-        for id in &targets {
-            let Some(peer) = self.peers.get(id) else {
-                continue;
-            };
-            match peer.conn.try_send(data.clone()) {
-                Ok(()) => sent_to.push(peer),
-                Err(err) => failures.push(lang.send_failed(&peer.name, &err)),
-            }
+        let report = self.pane.session.send(to, payload);
+        // The session recorded the failures; the last one is shown in red.
+        match report.failed.last() {
+            Some((peer, error)) => self.pane.show_problem(lang.send_failed(peer, error)),
+            None => self.pane.notice = None,
         }
-        // One receiver is named; several are counted (the log lists them).
-        let receiver = match sent_to.as_slice() {
-            [] => None,
-            [peer] => Some(peer.peer),
-            several => {
-                let names: Vec<&str> = several.iter().map(|peer| peer.name.as_str()).collect();
-                Some(self.pane.recorder.history.group(&names))
-            }
-        };
-        let failed = !failures.is_empty();
-        for failure in failures {
-            self.pane.problem(failure);
-        }
-        let Some(receiver) = receiver else {
-            return;
-        };
-        self.pane.record_sent(receiver, &shown);
-        if failed {
+        if report.sent > 0 {
             // Sent to some: the input is emptied, the red notice about the others stays.
             self.pane.message_sent();
-            return;
         }
-        self.pane.notice = None;
-        self.pane.message_sent();
     }
 }
 
@@ -437,7 +390,8 @@ fn client_table(
     ui: &mut Ui,
     id: egui::Id,
     lang: Lang,
-    peers: &BTreeMap<ConnId, Peer>,
+    peers: &BTreeMap<ConnId, String>,
+    shared: &SharedState,
     target: &mut Target,
 ) {
     let texts = lang.texts();
@@ -462,16 +416,20 @@ fn client_table(
         .id_salt(id)
         .max_height(240.0)
         .show_rows(ui, row_height, ids.len(), |ui, range| {
-            for id in &ids[range] {
-                let Some(peer) = peers.get(id) else {
-                    continue;
-                };
-                let counts = peer.conn.counts();
+            let statuses: Vec<_> = {
+                let shared = shared.lock();
+                ids[range]
+                    .iter()
+                    .filter_map(|id| shared.peers().status(*id))
+                    .collect()
+            };
+            for peer in statuses {
+                let (id, counts) = (&peer.id, peer.counts);
                 ui.horizontal(|ui| {
                     let selected = *target == Target::One(*id);
                     let pick = ui.add_sized(
                         [name_width, row_height],
-                        egui::Button::selectable(selected, peer.name.as_str()),
+                        egui::Button::selectable(selected, peer.label.as_str()),
                     );
                     if pick.clicked() {
                         *target = Target::One(*id);
@@ -484,7 +442,7 @@ fn client_table(
                         [number_width, row_height],
                         egui::Label::new(counts.sent.to_string()),
                     );
-                    let queued = peer.conn.queued_bytes();
+                    let queued = peer.queued;
                     let text = egui::RichText::new(queued.to_string());
                     let text = if queued > 0 {
                         text.color(crate::widgets::ERROR_TEXT)
@@ -496,29 +454,4 @@ fn client_table(
                 });
             }
         });
-}
-
-/// An IPv4 client of the dual-stack listener shows as `127.0.0.1:50312`, not as the
-/// IPv4-mapped `[::ffff:127.0.0.1]:50312` the socket reports.
-fn plain_addr(addr: SocketAddr) -> SocketAddr {
-    match addr {
-        SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
-            Some(v4) => SocketAddr::new(IpAddr::V4(v4), v6.port()),
-            None => addr,
-        },
-        SocketAddr::V4(_) => addr,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mapped_ipv4_clients_show_as_ipv4() {
-        let mapped: SocketAddr = "[::ffff:127.0.0.1]:50312".parse().expect("address");
-        assert_eq!(plain_addr(mapped).to_string(), "127.0.0.1:50312");
-        let v6: SocketAddr = "[::1]:50312".parse().expect("address");
-        assert_eq!(plain_addr(v6), v6);
-    }
 }

@@ -8,7 +8,7 @@ use egui::{
 use tcptalk_core::TextEncoding;
 
 use crate::Lang;
-use crate::history::History;
+use crate::rows::{Side, row_text};
 
 /// Side of the status icon, as the tutorial scales its pictures (20×20).
 const ICON_SIZE: f32 = 20.0;
@@ -107,16 +107,19 @@ pub fn group_box<R>(ui: &mut Ui, add: impl FnOnce(&mut Ui) -> R) -> R {
 /// The history view: every row selectable and copyable, only visible rows drawn, and it
 /// follows new rows unless the user scrolled up. `scroll_to_row` puts that display row at the
 /// top (and stops following) for benchmarks and tests.
+///
+/// The history is the session's, shared: it is locked once to count the rows and once to copy
+/// the text of those on screen, never while laying them out.
 pub fn history_view(
     ui: &mut Ui,
     id: &str,
-    history: &History,
-    lang: Lang,
+    history: &tcptalk_session::SharedState,
+    (side, lang): (Side, Lang),
     height: f32,
     scroll_to_row: Option<usize>,
 ) {
     let row_height = row_height(ui);
-    let rows = history.row_count();
+    let rows = history.lock().transcript().row_count();
     ui.set_min_height(height);
     let mut area = ScrollArea::both()
         .id_salt(id)
@@ -129,19 +132,19 @@ pub fn history_view(
     }
     area.show_rows(ui, row_height, rows, |ui, range| {
         ui.spacing_mut().item_spacing.x = 0.0;
-        let mut text = String::new();
-        for index in range {
-            let Some(row) = history.row(index) else {
-                continue;
-            };
-            text.clear();
-            if row.first {
-                history.prefix(&row.entry, &mut text);
-            }
-            text.push_str(row.line);
-            if let Some(total) = row.cut_total_bytes {
-                text.push_str(&lang.truncated(total));
-            }
+        let texts: Vec<String> = {
+            let shared = history.lock();
+            let transcript = shared.transcript();
+            range
+                .filter_map(|index| {
+                    let row = transcript.row(index)?;
+                    let mut text = String::new();
+                    row_text(side, lang, &row, &mut text);
+                    Some(text)
+                })
+                .collect()
+        };
+        for text in &texts {
             let label = egui::Label::new(text.as_str())
                 .selectable(true)
                 .wrap_mode(TextWrapMode::Extend);

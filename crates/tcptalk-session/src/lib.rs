@@ -13,8 +13,8 @@
 //!   lock for the rows it shows: received bytes go in here, off the UI thread, so how much
 //!   arrives never changes what a frame costs;
 //! - the `--log` writer ([`SharedLog`]), in one format for every front end;
-//! - sending: to one peer or all, as a message ([`Session::send`], never waits, never sends in
-//!   part) or as a stream ([`Session::send_stream`], waits for a slow peer; a peer that holds up
+//! - sending: to one peer or all, as a message ([`SessionHandle::send`], never waits, never sends in
+//!   part) or as a stream ([`SessionHandle::send_stream`], waits for a slow peer; a peer that holds up
 //!   a broadcast for [`SLOW_PEER_GRACE`] is disconnected);
 //! - saving the history in the background, with progress.
 //!
@@ -46,6 +46,7 @@ pub use log::SharedLog;
 pub use notice::Notice;
 pub use registry::{PeerId, PeerStatus, Registry, plain_addr};
 pub use send::{Payload, SLOW_PEER_GRACE, SendReport, Target};
+
 pub use transcript::{DISPLAY_CHARS, Row, Transcript};
 
 /// How a session records and reports.
@@ -213,7 +214,7 @@ impl SharedState {
 #[derive(Default)]
 struct Waker {
     wake: OnceLock<Box<dyn Fn() + Send + Sync>>,
-    /// Set when woken; cleared by [`Session::begin_frame`]. While set, further changes do not
+    /// Set when woken; cleared by [`SessionHandle::begin_frame`]. While set, further changes do not
     /// wake again: a flood of reads costs the UI one wake per frame, not one per read.
     pending: AtomicBool,
 }
@@ -250,13 +251,14 @@ enum Command {
     ShutdownWrite(Target),
     SetView(View),
     SetLimits(HistoryLimits),
+    SetLog(Option<SharedLog>),
     Note(Notice),
-    /// A message [`Session::send`] handed to these peers: recorded as one entry.
+    /// A message [`SessionHandle::send`] handed to these peers: recorded as one entry.
     Sent {
         to: send::Recipients,
         shown: String,
     },
-    /// Bytes [`Session::send_stream`] is sending: recorded line by line.
+    /// Bytes [`SessionHandle::send_stream`] is sending: recorded line by line.
     SentStream {
         to: Target,
         data: Bytes,
@@ -273,13 +275,29 @@ enum Command {
     },
 }
 
-/// One server or client session. Dropping it stops its server or client.
+/// One server or client session: its events, and (through `Deref`) the [`SessionHandle`] that
+/// gives it commands. Once it and every handle are dropped, its server or client stops.
 #[derive(Debug)]
 pub struct Session {
-    commands: mpsc::UnboundedSender<Command>,
+    handle: SessionHandle,
     events: mpsc::Receiver<SessionEvent>,
+}
+
+/// Gives a session commands; cheap to clone, for a task that sends while another one waits for
+/// the session's events (the terminal's stdin).
+#[derive(Debug, Clone)]
+pub struct SessionHandle {
+    commands: mpsc::UnboundedSender<Command>,
     shared: SharedState,
     waker: Arc<Waker>,
+}
+
+impl std::ops::Deref for Session {
+    type Target = SessionHandle;
+
+    fn deref(&self) -> &SessionHandle {
+        &self.handle
+    }
 }
 
 impl Session {
@@ -297,7 +315,6 @@ impl Session {
         let task = task::Task::new(
             config,
             command_rx,
-            commands.clone(),
             event_tx,
             shared.clone(),
             waker.clone(),
@@ -305,15 +322,34 @@ impl Session {
         );
         runtime.spawn(task.run());
         Session {
-            commands,
+            handle: SessionHandle {
+                commands,
+                shared,
+                waker,
+            },
             events,
-            shared,
-            waker,
         }
     }
 
+    /// A handle for sending from elsewhere.
+    pub fn handle(&self) -> SessionHandle {
+        self.handle.clone()
+    }
+
+    /// The next event if one is waiting; never waits.
+    pub fn try_recv(&mut self) -> Option<SessionEvent> {
+        self.events.try_recv().ok()
+    }
+
+    /// The next event; `None` once the session has ended.
+    pub async fn recv(&mut self) -> Option<SessionEvent> {
+        self.events.recv().await
+    }
+}
+
+impl SessionHandle {
     /// Called (once) with what wakes the front end, e.g. a repaint request. It is called at most
-    /// once between two [`Session::begin_frame`] calls.
+    /// once between two [`SessionHandle::begin_frame`] calls.
     pub fn set_waker(&self, wake: impl Fn() + Send + Sync + 'static) {
         let _ = self.waker.wake.set(Box::new(wake));
     }
@@ -369,6 +405,11 @@ impl Session {
         self.command(Command::SetLimits(limits));
     }
 
+    /// Copies every entry from now on to `log` (or stops logging).
+    pub fn set_log(&self, log: Option<SharedLog>) {
+        self.command(Command::SetLog(log));
+    }
+
     /// Records a notice of the front end's own (in the history and the log).
     pub fn note(&self, notice: Notice) {
         self.command(Command::Note(notice));
@@ -388,15 +429,5 @@ impl Session {
     /// The history and the connections.
     pub fn shared(&self) -> &SharedState {
         &self.shared
-    }
-
-    /// The next event if one is waiting; never waits.
-    pub fn try_recv(&mut self) -> Option<SessionEvent> {
-        self.events.try_recv().ok()
-    }
-
-    /// The next event; `None` once the session has ended.
-    pub async fn recv(&mut self) -> Option<SessionEvent> {
-        self.events.recv().await
     }
 }

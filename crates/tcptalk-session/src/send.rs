@@ -2,10 +2,10 @@
 //! that does not read.
 //!
 //! Two ways, for two kinds of front end:
-//! - [`Session::send`], for a window: never waits. Each peer's queue takes the whole message or
+//! - [`SessionHandle::send`], for a window: never waits. Each peer's queue takes the whole message or
 //!   none of it, so a message is never sent in part; a peer whose queue is full is reported.
 //!   The message is one history entry, shown as typed (or as hex).
-//! - [`Session::send_stream`], for the terminal's stdin: waits while a peer does not read (TCP
+//! - [`SessionHandle::send_stream`], for the terminal's stdin: waits while a peer does not read (TCP
 //!   flow control all the way back to stdin). Sending to everyone, a peer that has not read for
 //!   [`SLOW_PEER_GRACE`] is disconnected rather than allowed to stall every other client, or to
 //!   get a stream with a hole in it. The bytes are recorded line by line, like received ones.
@@ -17,7 +17,7 @@ use tcptalk_core::{display_safe, to_hex};
 use tcptalk_net::{Connection, SendError};
 
 use crate::assemble::HEX_MARK;
-use crate::{Command, PeerId, Session};
+use crate::{Command, PeerId, SessionHandle};
 
 /// How long one peer that does not read may hold up what is sent to everyone.
 pub const SLOW_PEER_GRACE: Duration = Duration::from_secs(2);
@@ -39,7 +39,7 @@ pub enum Payload {
     Bytes(Vec<u8>),
 }
 
-/// What [`Session::send`] did.
+/// What [`SessionHandle::send`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SendReport {
     /// Peers that took the whole message.
@@ -55,7 +55,7 @@ pub(crate) enum Recipients {
     Several(usize),
 }
 
-impl Session {
+impl SessionHandle {
     /// Sends a message without waiting (for a window). See the module docs.
     pub fn send(&self, to: Target, payload: Payload) -> SendReport {
         let shared = self.shared.lock();

@@ -52,8 +52,10 @@ struct Gone;
 
 pub(crate) struct Task {
     commands: mpsc::UnboundedReceiver<Command>,
-    /// For the background save to report back in order with everything else.
+    /// For the background save to report back. Apart from `commands`, whose closing says the
+    /// front end is gone.
     loopback: mpsc::UnboundedSender<Command>,
+    internal: mpsc::UnboundedReceiver<Command>,
     events: mpsc::Sender<SessionEvent>,
     shared: SharedState,
     waker: Arc<Waker>,
@@ -74,15 +76,16 @@ impl Task {
     pub(crate) fn new(
         config: SessionConfig,
         commands: mpsc::UnboundedReceiver<Command>,
-        loopback: mpsc::UnboundedSender<Command>,
         events: mpsc::Sender<SessionEvent>,
         shared: SharedState,
         waker: Arc<Waker>,
         runtime: Handle,
     ) -> Self {
+        let (loopback, internal) = mpsc::unbounded_channel();
         Task {
             commands,
             loopback,
+            internal,
             events,
             shared,
             waker,
@@ -115,6 +118,7 @@ impl Task {
                         Ok(())
                     }
                 },
+                Some(command) = self.internal.recv() => self.on_command(command).await,
                 (index, event) = next_event(&mut self.sources), if !self.sources.is_empty() => {
                     self.on_engine_event(index, event).await
                 }
@@ -147,9 +151,14 @@ impl Task {
         }
     }
 
-    async fn emit(&self, event: SessionEvent) -> Result<(), Gone> {
+    async fn emit(&mut self, event: SessionEvent) -> Result<(), Gone> {
         if self.closing {
             return Ok(());
+        }
+        // Everything logged before a connection event is on disk when the front end hears of
+        // it: a terminal run may end right after "disconnected".
+        if !matches!(event, SessionEvent::Received { .. }) {
+            self.flush_log();
         }
         self.events.send(event).await.map_err(|_| Gone)
     }
@@ -231,6 +240,10 @@ impl Task {
                 self.record_pieces(rest);
             }
             Command::SetLimits(limits) => self.shared.lock().transcript.set_limits(limits),
+            Command::SetLog(log) => {
+                self.flush_log();
+                self.log = log;
+            }
             Command::Note(notice) => self.notice(PeerRef::NONE, notice),
             Command::Sent { to, shown } => {
                 let peer = {

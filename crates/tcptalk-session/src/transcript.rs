@@ -354,7 +354,11 @@ mod tests {
         for i in 0..t.len() {
             let absolute = first + i as u64;
             let row = t.row(i).expect("row");
-            assert_eq!(row.notice.is_some(), absolute.is_multiple_of(10), "row {absolute}");
+            assert_eq!(
+                row.notice.is_some(),
+                absolute.is_multiple_of(10),
+                "row {absolute}"
+            );
             if let Some(notice) = row.notice {
                 assert_eq!(row.line, notice.log_text());
             }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use tcptalk_core::Host;
+use tcptalk_core::{Host, TextEncoding};
 
 /// TCP chat and network-debugging tool: a server window and a client window that talk to each
 /// other and to any TCP program. With no command, opens both windows.
@@ -21,6 +21,11 @@ pub struct Cli {
     /// Append every history entry (time, direction, client, text) to FILE as it appears.
     #[arg(long, global = true, value_name = "FILE")]
     pub log: Option<PathBuf>,
+
+    /// How peer text is decoded (and typed text encoded) in the windows, the log and a terminal:
+    /// utf-8, gbk or gb18030. A pipe or file still gets the exact bytes. [default: utf-8]
+    #[arg(long, global = true, value_name = "ENCODING", value_parser = parse_encoding)]
+    pub encoding: Option<TextEncoding>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,6 +113,10 @@ fn parse_bind(text: &str) -> Result<Host, String> {
 
 fn parse_connect_host(text: &str) -> Result<Host, String> {
     tcptalk_core::parse_host(text).map_err(|err| err.to_string())
+}
+
+fn parse_encoding(text: &str) -> Result<TextEncoding, String> {
+    text.parse::<TextEncoding>().map_err(|err| err.to_string())
 }
 
 fn parse_timeout(text: &str) -> Result<f64, String> {

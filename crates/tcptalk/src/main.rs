@@ -2,7 +2,6 @@
 //! (`tcptalk-gui`) or to the terminal mode, both built on `tcptalk-net`.
 
 mod args;
-mod record;
 mod report;
 mod terminal;
 
@@ -15,11 +14,11 @@ use anyhow::Context;
 use clap::Parser;
 use tcptalk_core::Host;
 use tcptalk_net::{BindAddr, ClientConfig, ServerConfig};
+use tcptalk_session::SharedLog;
 
 use crate::args::{Cli, ClientArgs, Command, DEFAULT_HOST, DEFAULT_PORT, ServerArgs};
-use crate::record::Recorder;
 use crate::report::Reporter;
-use crate::terminal::Outcome;
+use crate::terminal::{Outcome, Terminal};
 
 fn main() -> ExitCode {
     // clap prints its own message and exits with 2 on bad arguments.
@@ -58,18 +57,35 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Some(Command::Server(args)) if args.no_gui => {
             let config = server_config(&args);
-            let reporter = Reporter::new(args.json);
-            let recorder = Recorder::open(cli.log.as_deref())?;
-            block_on(terminal::run_server(config, args.once, reporter, recorder))?
+            let terminal = terminal_setup(args.json, cli.log.as_deref(), cli.encoding)?;
+            block_on(terminal::run_server(config, args.once, terminal))?
         }
         Some(Command::Client(args)) if args.no_gui => {
-            let config = client_config(&args);
-            let reporter = Reporter::new(args.json);
-            let recorder = Recorder::open(cli.log.as_deref())?;
-            block_on(terminal::run_client(config, reporter, recorder))?
+            let (config, label) = client_config(&args);
+            let terminal = terminal_setup(args.json, cli.log.as_deref(), cli.encoding)?;
+            block_on(terminal::run_client(config, label, terminal))?
         }
-        command => gui::run(command, cli.lang, cli.log),
+        command => gui::run(command, cli.lang, cli.encoding, cli.log),
     }
+}
+
+fn terminal_setup(
+    json: bool,
+    log: Option<&std::path::Path>,
+    encoding: Option<tcptalk_core::TextEncoding>,
+) -> anyhow::Result<Terminal> {
+    let log = match log {
+        Some(path) => Some(
+            SharedLog::open(path)
+                .with_context(|| format!("cannot open the log file {}", path.display()))?,
+        ),
+        None => None,
+    };
+    Ok(Terminal {
+        reporter: Reporter::new(json),
+        log,
+        encoding: encoding.unwrap_or_default(),
+    })
 }
 
 /// Runs the terminal mode to its end. The runtime is then dropped without waiting for its
@@ -96,24 +112,28 @@ fn server_config(args: &ServerArgs) -> ServerConfig {
     ServerConfig::new(bind, args.port.unwrap_or(DEFAULT_PORT))
 }
 
-fn client_config(args: &ClientArgs) -> ClientConfig {
-    let host = match &args.host {
-        None => DEFAULT_HOST.to_string(),
-        Some(Host::Ip(IpAddr::V6(ip))) => ip.to_string(),
-        Some(host) => host.as_lookup_str(),
+/// The client's settings, and what the history and the log call the server: the target as
+/// given (`127.0.0.1:8899`), as the client window calls it.
+fn client_config(args: &ClientArgs) -> (ClientConfig, String) {
+    let port = args.port.unwrap_or(DEFAULT_PORT);
+    let (host, label) = match &args.host {
+        None => (DEFAULT_HOST.to_string(), format!("{DEFAULT_HOST}:{port}")),
+        Some(host @ Host::Ip(IpAddr::V6(ip))) => (ip.to_string(), host.with_port(port)),
+        Some(host) => (host.as_lookup_str(), host.with_port(port)),
     };
-    let mut config = ClientConfig::new(host, args.port.unwrap_or(DEFAULT_PORT));
+    let mut config = ClientConfig::new(host, port);
     config.connect_timeout = Duration::from_secs_f64(args.timeout);
     // With data piped in, the server's FIN must not cut our upload short: keep sending until
     // stdin ends. A person at a terminal wants to see the server leave at once instead.
     config.half_close = !std::io::stdin().is_terminal();
-    config
+    (config, label)
 }
 
 #[cfg(feature = "gui")]
 mod gui {
     use std::path::PathBuf;
 
+    use tcptalk_core::TextEncoding;
     use tcptalk_gui::{Lang, Launch, Windows};
 
     use crate::args::{Command, LangArg};
@@ -122,6 +142,7 @@ mod gui {
     pub fn run(
         command: Option<Command>,
         lang: Option<LangArg>,
+        encoding: Option<TextEncoding>,
         log: Option<PathBuf>,
     ) -> anyhow::Result<Outcome> {
         let mut launch = Launch {
@@ -136,6 +157,7 @@ mod gui {
                 LangArg::Zh => Lang::Zh,
                 LangArg::En => Lang::En,
             }),
+            encoding,
             log,
         };
         match command {
@@ -162,12 +184,15 @@ mod gui {
 mod gui {
     use std::path::PathBuf;
 
+    use tcptalk_core::TextEncoding;
+
     use crate::args::{Command, LangArg};
     use crate::terminal::Outcome;
 
     pub fn run(
         _command: Option<Command>,
         _lang: Option<LangArg>,
+        _encoding: Option<TextEncoding>,
         _log: Option<PathBuf>,
     ) -> anyhow::Result<Outcome> {
         anyhow::bail!(

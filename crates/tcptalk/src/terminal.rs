@@ -1,28 +1,26 @@
-//! `--no-gui`: the server and the client in the terminal, like ncat, on the same engine as the
-//! windows.
+//! `--no-gui`: the server and the client in the terminal, like ncat, on the same session layer
+//! as the windows.
 //!
-//! Received bytes go to stdout exactly as they arrived (escaped only when stdout is a terminal,
-//! so a peer cannot rewrite the user's screen); stdin goes to the peer(s); what happens goes to
-//! stderr, as lines for people or as JSON for scripts.
+//! Received bytes go to stdout as each read arrives, exactly as they came (decoded and escaped
+//! only when stdout is a terminal, so a peer cannot rewrite the user's screen); stdin goes to
+//! the peer(s); what happens goes to stderr, as lines for people or as JSON for scripts. What a
+//! connection means (labels, lines for `--log`, who gets stdin, what to do about a client that
+//! does not read) is the session's business, as it is for the windows.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use anyhow::Context;
-use bytes::{Bytes, BytesMut};
-use tcptalk_core::TerminalEscaper;
-use tcptalk_net::{
-    ClientConfig, CloseReason, ConnId, Connection, Event, NetError, SendError, ServerConfig,
-    event_channel, spawn_client, spawn_server,
+use bytes::BytesMut;
+use tcptalk_core::{StreamDecoder, TerminalEscaper, TextEncoding};
+use tcptalk_net::{ClientConfig, CloseReason, NetError, ServerConfig};
+use tcptalk_session::{
+    PeerId, Session, SessionConfig, SessionEvent, SessionHandle, SharedLog, Target, View,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::watch;
 
-use tokio::sync::{mpsc, watch};
-
-use crate::record::{IDLE, Recorder};
-use crate::report::{self, Reporter};
+use crate::report::Reporter;
 
 /// How the process ends, mapped to an exit code by `main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,57 +33,109 @@ pub enum Outcome {
 
 const STDIN_CHUNK: usize = 64 * 1024;
 
-/// Where received bytes go: stdout, exact for a pipe, escaped per connection for a terminal.
+/// What a terminal run needs besides the network settings.
+#[derive(Debug)]
+pub struct Terminal {
+    pub reporter: Reporter,
+    pub log: Option<SharedLog>,
+    pub encoding: TextEncoding,
+}
+
+impl Terminal {
+    fn session(&self) -> Session {
+        let view = View {
+            encoding: self.encoding,
+            hex: false,
+        };
+        let config = SessionConfig::terminal(view, self.log.clone());
+        Session::spawn(&tokio::runtime::Handle::current(), config)
+    }
+}
+
+/// How a read is made safe for a terminal, per connection.
+#[derive(Debug)]
+enum Shown {
+    /// UTF-8: control bytes escaped, everything else as it came.
+    Utf8(TerminalEscaper),
+    /// Another encoding: decoded to the terminal's UTF-8, control characters and invalid bytes
+    /// escaped.
+    Decoded(StreamDecoder),
+}
+
+/// Where received bytes go: stdout, exact for a pipe, made safe per connection for a terminal.
 struct Output {
     stdout: tokio::io::Stdout,
-    escapers: Option<HashMap<ConnId, TerminalEscaper>>,
+    /// `Some` when stdout is a terminal.
+    shown: Option<HashMap<PeerId, Shown>>,
+    encoding: TextEncoding,
     scratch: Vec<u8>,
+    text: String,
     /// Set when the reader of stdout went away; we then stop writing but keep running.
     broken: bool,
 }
 
 impl Output {
-    fn new() -> Self {
-        let escape = std::io::stdout().is_terminal();
+    fn new(encoding: TextEncoding) -> Self {
+        let terminal = std::io::stdout().is_terminal();
         Output {
             stdout: tokio::io::stdout(),
-            escapers: escape.then(HashMap::new),
+            shown: terminal.then(HashMap::new),
+            encoding,
             scratch: Vec::new(),
+            text: String::new(),
             broken: false,
         }
     }
 
-    async fn write(&mut self, conn: ConnId, data: &[u8]) -> anyhow::Result<()> {
+    /// Writes one read and flushes it: a prompt with no line end (`login: `) must reach
+    /// whoever waits for it now, not when a newline or the close comes (std's stdout is
+    /// line-buffered).
+    async fn write(&mut self, peer: PeerId, data: &[u8]) -> anyhow::Result<()> {
         if self.broken {
             return Ok(());
         }
-        let result = match &mut self.escapers {
-            Some(escapers) => {
+        let encoding = self.encoding;
+        let result = match &mut self.shown {
+            None => self.stdout.write_all(data).await,
+            Some(shown) => {
+                let shown = shown.entry(peer).or_insert_with(|| match encoding {
+                    TextEncoding::Utf8 => Shown::Utf8(TerminalEscaper::new()),
+                    other => Shown::Decoded(StreamDecoder::new(other)),
+                });
                 self.scratch.clear();
-                escapers
-                    .entry(conn)
-                    .or_default()
-                    .escape(data, &mut self.scratch);
+                match shown {
+                    Shown::Utf8(escaper) => escaper.escape(data, &mut self.scratch),
+                    Shown::Decoded(decoder) => {
+                        self.text.clear();
+                        decoder.decode(data, &mut self.text);
+                        self.scratch.extend_from_slice(self.text.as_bytes());
+                    }
+                }
                 self.stdout.write_all(&self.scratch).await
             }
-            None => self.stdout.write_all(data).await,
         };
-        self.check(result)
+        self.check(result)?;
+        let flushed = self.stdout.flush().await;
+        self.check(flushed)
     }
 
-    /// Flushes an escaper's held-back bytes when its connection ends.
-    async fn finish(&mut self, conn: ConnId) -> anyhow::Result<()> {
-        if let Some(mut escaper) = self.escapers.as_mut().and_then(|e| e.remove(&conn)) {
-            self.scratch.clear();
-            escaper.finish(&mut self.scratch);
-            if !self.broken {
-                let result = self.stdout.write_all(&self.scratch).await;
-                self.check(result)?;
+    /// Shows what a connection's escaper or decoder held back when it ends.
+    async fn finish(&mut self, peer: PeerId) -> anyhow::Result<()> {
+        self.scratch.clear();
+        match self.shown.as_mut().and_then(|shown| shown.remove(&peer)) {
+            Some(Shown::Utf8(mut escaper)) => escaper.finish(&mut self.scratch),
+            Some(Shown::Decoded(mut decoder)) => {
+                self.text.clear();
+                decoder.finish(&mut self.text);
+                self.scratch.extend_from_slice(self.text.as_bytes());
             }
+            None => {}
         }
         if self.broken {
             return Ok(());
         }
+        let result = self.stdout.write_all(&self.scratch).await;
+        self.check(result)?;
         let result = self.stdout.flush().await;
         self.check(result)
     }
@@ -103,112 +153,76 @@ impl Output {
     }
 }
 
-/// Connections the server has now; stdin goes to each.
-type Clients = Arc<Mutex<HashMap<ConnId, Connection>>>;
-
-fn snapshot(clients: &Clients) -> Vec<Connection> {
-    clients
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .values()
-        .cloned()
-        .collect()
-}
-
 pub async fn run_server(
     config: ServerConfig,
     once: bool,
-    mut reporter: Reporter,
-    recorder: Recorder,
+    mut terminal: Terminal,
 ) -> anyhow::Result<Outcome> {
-    let (tx, mut events) = event_channel(1024);
-    let server = spawn_server(&tokio::runtime::Handle::current(), config, tx);
-    let clients: Clients = Arc::default();
+    let mut session = terminal.session();
+    session.listen(config);
     let (first_client_tx, first_client) = watch::channel(false);
     let mut stdin_task = None;
-    let mut output = Output::new();
+    let mut output = Output::new(terminal.encoding);
     let mut stopping = false;
-    let (notes_tx, mut notes) = mpsc::unbounded_channel::<String>();
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
-    let mut idle_tick = tokio::time::interval(IDLE);
     loop {
         let event = tokio::select! {
-            event = events.recv() => event,
+            event = session.recv() => event,
             _ = &mut ctrl_c, if !stopping => {
-                reporter.note("interrupted: closing every client");
+                terminal.reporter.note("interrupted: closing every client");
                 stopping = true;
-                server.stop();
-                continue;
-            }
-            _ = idle_tick.tick(), if recorder.is_active() => {
-                // Events still waiting mean the peer was not quiet; we were only busy.
-                if events.is_empty() {
-                    recorder.flush_idle();
-                }
-                continue;
-            }
-            Some(note) = notes.recv() => {
-                reporter.warning_text(&note);
-                recorder.info(&note);
+                session.stop();
                 continue;
             }
         };
         let Some(event) = event else { break };
+        let reporter = &mut terminal.reporter;
         match event {
-            Event::Listening { local } => {
+            SessionEvent::Listening { local } => {
                 reporter.listening(local);
-                recorder.info(&format!("listening on {local}"));
                 stdin_task = Some(tokio::spawn(stdin_to_clients(
-                    clients.clone(),
+                    session.handle(),
                     first_client.clone(),
-                    recorder.clone(),
-                    notes_tx.clone(),
                 )));
             }
-            Event::ListenFailed { error } => {
+            SessionEvent::ListenFailed { error } => {
                 reporter.error(&error);
-                recorder.info(&format!("error: {error}"));
                 return Ok(Outcome::Failed);
             }
-            Event::Connected { conn } => {
-                let (id, addr) = (conn.id(), conn.peer_addr());
-                // In the list before anyone hears of it: stdin typed after "connected"
-                // must reach this client.
-                clients
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .insert(id, conn);
+            SessionEvent::Connected { peer, addr, .. } => {
                 let _ = first_client_tx.send(true);
-                reporter.connected(id, addr);
-                recorder.connected(id, addr);
+                reporter.connected(peer, addr);
             }
-            Event::Received { conn, data } => {
-                recorder.received(conn, &data);
-                output.write(conn, &data).await?;
-            }
-            Event::Closed {
-                conn,
+            SessionEvent::Received { peer, data } => output.write(peer, &data).await?,
+            SessionEvent::Disconnected {
+                peer,
+                addr,
                 reason,
                 counts,
+                ..
             } => {
-                output.finish(conn).await?;
-                recorder.closed(conn, &format!("{reason}, {}", report::moved(counts)));
-                let addr = clients
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .remove(&conn)
-                    .map(|c| c.peer_addr());
-                reporter.disconnected(conn, addr, &reason, counts);
+                output.finish(peer).await?;
+                reporter.disconnected(peer, Some(addr), &reason, counts);
                 if once && !stopping {
                     stopping = true;
-                    server.stop();
+                    session.stop();
                 }
             }
-            Event::Stopped => break,
-            Event::Warning { error } => reporter.warning(&error),
-            Event::Sent { .. } => {}
-            other => tracing::debug!(?other, "ignored event"),
+            SessionEvent::SlowPeerDropped {
+                peer,
+                label,
+                queued,
+            } => reporter.warning_text(&format!(
+                "client {peer} {label} has not read for {} s ({queued} bytes waiting): disconnecting it",
+                tcptalk_session::SLOW_PEER_GRACE.as_secs()
+            )),
+            SessionEvent::Stopped => break,
+            SessionEvent::Warning { error } => reporter.warning(&error),
+            SessionEvent::LogFailed { error } => {
+                reporter.warning_text(&format!("cannot write the log: {error}"));
+            }
+            _ => {}
         }
     }
     if let Some(task) = stdin_task {
@@ -221,12 +235,7 @@ pub async fn run_server(
 /// `tcptalk server --no-gui --once < file` hands the file to whoever connects first. At the end
 /// of input that carried data, each client gets a FIN (like ncat); an empty stdin (`/dev/null`
 /// in scripts and CI) means "only receive", and clients may go on sending.
-async fn stdin_to_clients(
-    clients: Clients,
-    mut first_client: watch::Receiver<bool>,
-    recorder: Recorder,
-    notes: mpsc::UnboundedSender<String>,
-) {
+async fn stdin_to_clients(session: SessionHandle, mut first_client: watch::Receiver<bool>) {
     if first_client.wait_for(|connected| *connected).await.is_err() {
         return;
     }
@@ -239,131 +248,93 @@ async fn stdin_to_clients(
             Ok(0) | Err(_) => break,
             Ok(_) => {
                 sent_anything = true;
-                let chunk = buf.split().freeze();
-                recorder.sent(None, &chunk);
-                for conn in snapshot(&clients) {
-                    send_or_drop_slow(&conn, chunk.clone(), &notes).await;
-                }
+                session.send_stream(Target::All, buf.split().freeze()).await;
             }
         }
     }
     if sent_anything {
-        for conn in snapshot(&clients) {
-            let _ = conn.shutdown_write().await;
-        }
-    }
-}
-
-/// How long one client that does not read may hold up what stdin sends to everyone.
-const SLOW_CLIENT_GRACE: Duration = Duration::from_secs(2);
-
-/// Sends a broadcast chunk to one client. A client that has not read for
-/// [`SLOW_CLIENT_GRACE`] is disconnected (and the user told) rather than allowed to stall every
-/// other client, or to get a stream with a hole in it.
-async fn send_or_drop_slow(conn: &Connection, chunk: Bytes, notes: &mpsc::UnboundedSender<String>) {
-    match conn.try_send(chunk.clone()) {
-        // A client that left in the meantime simply misses the chunk.
-        Ok(()) | Err(SendError::Closed) => {}
-        Err(_) => {
-            if tokio::time::timeout(SLOW_CLIENT_GRACE, conn.send(chunk))
-                .await
-                .is_err()
-            {
-                let _ = notes.send(format!(
-                    "client {} {} has not read for {} s ({} bytes waiting): disconnecting it",
-                    conn.id(),
-                    conn.peer_addr(),
-                    SLOW_CLIENT_GRACE.as_secs(),
-                    conn.queued_bytes()
-                ));
-                conn.close();
-            }
-        }
+        session.shutdown_write(Target::All);
     }
 }
 
 pub async fn run_client(
     config: ClientConfig,
-    mut reporter: Reporter,
-    recorder: Recorder,
+    label: String,
+    mut terminal: Terminal,
 ) -> anyhow::Result<Outcome> {
-    let (tx, mut events) = event_channel(1024);
-    let client = spawn_client(&tokio::runtime::Handle::current(), config, tx);
-    let mut output = Output::new();
+    let mut session = terminal.session();
+    session.connect(config, label);
+    let mut output = Output::new(terminal.encoding);
     let mut stdin_task: Option<tokio::task::JoinHandle<()>> = None;
     let mut interrupted = false;
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
-    let mut idle_tick = tokio::time::interval(IDLE);
     let outcome = loop {
         let event = tokio::select! {
-            event = events.recv() => event,
+            event = session.recv() => event,
             _ = &mut ctrl_c, if !interrupted => {
-                reporter.note("interrupted: disconnecting");
+                terminal.reporter.note("interrupted: disconnecting");
                 interrupted = true;
-                client.cancel();
-                continue;
-            }
-            _ = idle_tick.tick(), if recorder.is_active() => {
-                // Events still waiting mean the peer was not quiet; we were only busy.
-                if events.is_empty() {
-                    recorder.flush_idle();
-                }
+                session.stop();
                 continue;
             }
         };
         let Some(event) = event else {
-            break Outcome::Failed;
+            break if interrupted {
+                Outcome::Done
+            } else {
+                Outcome::Failed
+            };
         };
+        let reporter = &mut terminal.reporter;
         match event {
-            Event::Connecting { target } => {
-                reporter.connecting(&target);
-                recorder.info(&format!("connecting to {target}"));
-            }
-            Event::ConnectFailed { error } => {
+            SessionEvent::Connecting { target } => reporter.connecting(&target),
+            SessionEvent::ConnectFailed { error } => {
                 if matches!(error, NetError::Cancelled { .. }) && interrupted {
                     break Outcome::Done;
                 }
                 reporter.error(&error);
-                recorder.info(&format!("error: {error}"));
                 break Outcome::Failed;
             }
-            Event::Connected { conn } => {
-                reporter.connected(conn.id(), conn.peer_addr());
-                reporter.local(conn.local_addr());
-                recorder.connected(conn.id(), conn.peer_addr());
-                stdin_task = Some(tokio::spawn(stdin_to_server(conn, recorder.clone())));
+            SessionEvent::Connected {
+                peer, addr, local, ..
+            } => {
+                reporter.connected(peer, addr);
+                reporter.local(local);
+                stdin_task = Some(tokio::spawn(stdin_to_server(session.handle(), peer)));
             }
-            Event::Received { conn, data } => {
-                recorder.received(conn, &data);
-                output.write(conn, &data).await?;
-            }
-            Event::Closed {
-                conn,
+            SessionEvent::Received { peer, data } => output.write(peer, &data).await?,
+            SessionEvent::Disconnected {
+                peer,
                 reason,
                 counts,
+                ..
             } => {
-                output.finish(conn).await?;
-                recorder.closed(conn, &format!("{reason}, {}", report::moved(counts)));
-                reporter.disconnected(conn, None, &reason, counts);
+                output.finish(peer).await?;
+                reporter.disconnected(peer, None, &reason, counts);
                 break match reason {
                     CloseReason::ClosedByPeer | CloseReason::ClosedByUs => Outcome::Done,
                     _ => Outcome::Failed,
                 };
             }
-            Event::Warning { error } => reporter.warning(&error),
+            SessionEvent::Warning { error } => reporter.warning(&error),
+            SessionEvent::LogFailed { error } => {
+                reporter.warning_text(&format!("cannot write the log: {error}"));
+            }
             _ => {}
         }
     };
     if let Some(task) = stdin_task {
         task.abort();
     }
+    // Whatever the session still has for `--log` is written before the process ends.
+    drop(session);
     Ok(outcome)
 }
 
 /// Sends stdin to the server; at end of input, half-closes so the server knows we are done
 /// while its answer can still arrive.
-async fn stdin_to_server(conn: Connection, recorder: Recorder) {
+async fn stdin_to_server(session: SessionHandle, peer: PeerId) {
     let mut stdin = tokio::io::stdin();
     let mut buf = BytesMut::with_capacity(STDIN_CHUNK);
     loop {
@@ -371,13 +342,15 @@ async fn stdin_to_server(conn: Connection, recorder: Recorder) {
         match stdin.read_buf(&mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(_) => {
-                let chunk: Bytes = buf.split().freeze();
-                recorder.sent(Some(conn.id()), &chunk);
-                if conn.send(chunk).await.is_err() {
+                if session
+                    .send_stream(Target::One(peer), buf.split().freeze())
+                    .await
+                    == 0
+                {
                     return;
                 }
             }
         }
     }
-    let _ = conn.shutdown_write().await;
+    session.shutdown_write(Target::One(peer));
 }

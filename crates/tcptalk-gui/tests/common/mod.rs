@@ -1,9 +1,9 @@
 //! Helpers shared by the window tests: harnesses with the real fonts, bounded waits, and
-//! loopback peers.
+//! loopback peers (the python3 peers and free ports are tcptalk-testkit's, re-exported here).
 #![allow(dead_code)]
 
 use std::io::{ErrorKind, Read};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use egui::{Key, Modifiers};
@@ -11,6 +11,8 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use tcptalk_gui::{ClientWindow, Lang, ServerWindow, install_fonts};
 use tcptalk_net::Runtime;
+#[allow(unused_imports)]
+pub use tcptalk_testkit::{Peer, free_port};
 
 /// How long a wait may take before the test fails: generous for a loaded 2-core machine.
 pub const PATIENCE: Duration = Duration::from_secs(5);
@@ -105,12 +107,6 @@ pub fn is_disabled<S>(harness: &Harness<'_, S>, label: &str) -> bool {
     harness.get_by_label(label).accesskit_node().is_disabled()
 }
 
-/// A port nothing listens on right now.
-pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local address").port()
-}
-
 /// Connects a plain std client with a read timeout.
 pub fn connect_std(port: u16) -> TcpStream {
     let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the window's server");
@@ -192,8 +188,3 @@ pub fn full_width(digits: &str) -> String {
         .map(|c| char::from_u32(u32::from(c) - u32::from('0') + 0xFF10).unwrap_or(c))
         .collect()
 }
-
-#[path = "../../../../tests/peers/python_peer.rs"]
-mod python_peer;
-#[allow(unused_imports)]
-pub use python_peer::Peer;

@@ -1,13 +1,11 @@
-//! Driving the python3 peer scripts next to this file from Rust tests. Included with
-//! `#[path]` by the test crates that need it (the window tests and the CLI tests), since test
-//! crates cannot depend on each other.
-#![allow(dead_code)]
+//! Driving the python3 peer scripts of the workspace's `tests/peers/` from Rust tests.
 
 use std::time::Duration;
 
 /// A python3 peer script from the workspace's `tests/peers/`, talking line by line over its
 /// stdin and stdout.
 /// Killed when dropped, so a failing test leaves no process behind.
+#[derive(Debug)]
 pub struct Peer {
     child: std::process::Child,
     stdin: std::process::ChildStdin,
