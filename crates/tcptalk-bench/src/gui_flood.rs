@@ -405,16 +405,17 @@ fn measure(
     }
     let peak_rss_kib = procfs::memory(pid)?.peak_kib;
 
-    let history = gui.window.history();
-    let evicted = history.evicted();
+    // The history is the session's, behind its lock: read, then let go before saving.
+    let (evicted, in_memory, total) = {
+        let history = gui.window.history();
+        (history.evicted(), history.len(), history.total_rows())
+    };
     ensure!(
-        evicted.rows + history.len() as u64 == history.total_rows(),
-        "rows in memory + spooled ({} + {}) != rows pushed ({})",
-        history.len(),
+        evicted.rows + in_memory as u64 == total,
+        "rows in memory + spooled ({in_memory} + {}) != rows pushed ({total})",
         evicted.rows,
-        history.total_rows()
     );
-    let received = history.total_rows() - before;
+    let received = total - before;
     let verified_lines = if config.verify {
         verify(gui, config)?
     } else {
@@ -453,15 +454,16 @@ fn verify(gui: &Headless, config: &FloodConfig) -> anyhow::Result<u64> {
         }
     }
     let _remove = Remove(path.clone());
-    let saved = gui
-        .window
-        .history()
-        .save_all(&path)
-        .with_context(|| format!("saving the history to {}", path.display()))?;
+    let (saved, total) = {
+        let history = gui.window.history();
+        let saved = history
+            .save_all(&path)
+            .with_context(|| format!("saving the history to {}", path.display()))?;
+        (saved, history.total_rows())
+    };
     ensure!(
-        saved == gui.window.history().total_rows(),
-        "saved {saved} lines, the history has {}",
-        gui.window.history().total_rows()
+        saved == total,
+        "saved {saved} lines, the history has {total}"
     );
     let file = std::fs::File::open(&path)?;
     let mut expected = Vec::with_capacity(config.line_len);

@@ -6,9 +6,10 @@
 //! and calls this library; `scripts/bench-*.sh` run it with the sizes the figures in
 //! `BENCHMARKS.md` come from, and the tests run it at smoke size so it does not rot.
 //!
-//! The GUI is measured in-process instead (`gui-flood`, module [`gui_flood`] with the default
-//! `gui` feature): tcptalk's server window runs headless on a bare `egui::Context` while a
-//! client thread floods it.
+//! The GUI is measured twice: as a user gets it, the real binary in a real window under Xvfb
+//! (`gui-window`, module [`gui_window`]), and in-process (`gui-flood`, module `gui_flood` with
+//! the default `gui` feature), the server window headless on a bare `egui::Context`, which
+//! separates the app's own cost from the renderer's.
 //!
 //! Loopback only: every socket here connects to or listens on 127.0.0.1.
 
@@ -16,5 +17,6 @@ pub mod fanout;
 pub mod genfile;
 #[cfg(feature = "gui")]
 pub mod gui_flood;
+pub mod gui_window;
 pub mod procfs;
 pub mod server;

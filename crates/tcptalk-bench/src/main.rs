@@ -34,6 +34,31 @@ enum Command {
     },
     /// Print a TCP port on 127.0.0.1 that is free right now.
     FreePort,
+    /// The real `tcptalk server` window (on $DISPLAY, e.g. Xvfb): a flood of lines, then a
+    /// steady stream; time after the last byte, frames per second, CPU, memory.
+    GuiWindow(GuiWindowArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct GuiWindowArgs {
+    /// The tcptalk executable [default: $TCPTALK_BIN, else `tcptalk` next to this binary]
+    #[arg(long, value_name = "PATH")]
+    bin: Option<PathBuf>,
+    /// Lines of the flood.
+    #[arg(long, default_value_t = 1_000_000)]
+    lines: u64,
+    /// Bytes per line, the newline included.
+    #[arg(long, default_value_t = 60)]
+    line_len: usize,
+    /// MB/s of the steady stream (0: none).
+    #[arg(long, default_value_t = 10.0)]
+    stream_mbps: f64,
+    /// Seconds of the steady stream.
+    #[arg(long, default_value_t = 30.0)]
+    stream_secs: f64,
+    /// Upper bound of each wait, in seconds.
+    #[arg(long, default_value_t = 120.0)]
+    timeout: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,10 +98,28 @@ struct FanoutArgs {
     no_header: bool,
 }
 
+fn gui_window_main(args: GuiWindowArgs) -> anyhow::Result<()> {
+    let bin = match args.bin {
+        Some(bin) => bin,
+        None => default_tcptalk(),
+    };
+    let config = tcptalk_bench::gui_window::WindowConfig {
+        bin,
+        lines: args.lines,
+        line_len: args.line_len,
+        stream_rate: (args.stream_mbps * 1e6) as u64,
+        stream_time: Duration::from_secs_f64(args.stream_secs),
+        scratch_dir: std::env::temp_dir(),
+        timeout: Duration::from_secs_f64(args.timeout),
+    };
+    tcptalk_bench::gui_window::run(&config)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Fanout(args) => fanout_main(args),
+        Command::GuiWindow(args) => gui_window_main(args).map(|()| true),
         Command::GenFile {
             size_mib,
             seed,

@@ -7,6 +7,7 @@ use tcptalk_net::Runtime;
 use crate::client::ClientWindow;
 use crate::fonts::install_fonts;
 use crate::pacer::FramePacer;
+use crate::probe::Probe;
 use crate::server::ServerWindow;
 use crate::settings::Settings;
 use crate::{GuiError, Lang, Launch, Windows};
@@ -28,6 +29,8 @@ pub struct TcptalkApp {
     lang: Lang,
     settings: Settings,
     pacer: FramePacer,
+    /// Benchmark instrumentation, only with `TCPTALK_BENCH_DIR` set.
+    probe: Option<Probe>,
     _runtime: Runtime,
 }
 
@@ -87,6 +90,7 @@ impl TcptalkApp {
             lang,
             settings,
             pacer,
+            probe: None,
             _runtime: runtime,
         }
     }
@@ -164,6 +168,9 @@ impl eframe::App for TcptalkApp {
             (None, None) => {}
         }
         self.sync_lang(ui.ctx());
+        if let (Some(probe), Some(server)) = (&mut self.probe, &mut self.server) {
+            probe.frame(server, frame.info().cpu_usage);
+        }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -227,7 +234,8 @@ pub fn run(launch: Launch) -> Result<(), GuiError> {
                 .storage
                 .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
                 .unwrap_or_default();
-            let app = TcptalkApp::new(runtime, &launch, settings, log.clone());
+            let mut app = TcptalkApp::new(runtime, &launch, settings, log.clone());
+            app.probe = Probe::from_env(&cc.egui_ctx);
             if let Some(log_path) = &launch.log {
                 tracing::info!(path = %log_path.display(), "logging history");
             }

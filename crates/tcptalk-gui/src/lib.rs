@@ -19,6 +19,7 @@ mod fonts;
 mod i18n;
 mod pacer;
 mod pane;
+mod probe;
 mod rows;
 mod server;
 mod settings;

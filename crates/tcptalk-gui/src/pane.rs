@@ -153,6 +153,11 @@ impl Pane {
         self.save_path = path.to_string();
     }
 
+    /// Whether 保存历史 is writing in the background.
+    pub fn is_saving(&self) -> bool {
+        self.saving.is_some()
+    }
+
     /// Whether 十六进制发送 is ticked.
     pub fn hex_send(&self) -> bool {
         self.hex_send
@@ -252,9 +257,9 @@ impl Pane {
         self.sync_view();
     }
 
-    /// 保存历史: the session writes the whole session in the background, also what is no
+    /// 保存历史 (as if clicked): the session writes the whole session in the background, also what is no
     /// longer in memory, and the history says where when it is done.
-    pub(crate) fn save_history(&mut self) {
+    pub fn save_history(&mut self) {
         if self.saving.is_some() {
             return;
         }
