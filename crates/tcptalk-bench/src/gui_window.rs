@@ -251,14 +251,8 @@ fn run_in(config: &WindowConfig, dir: &Path) -> anyhow::Result<()> {
     let window = Window(child);
     let pid = window.0.id();
     let mut frames = Frames::open(&dir.join("frames.tsv"), config.timeout)?;
-    let deadline = Instant::now() + config.timeout;
-    while !procfs::is_listening(port) {
-        ensure!(
-            Instant::now() < deadline,
-            "the window never listened on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // The first history row is "listening on [::]:PORT" (or the reason it could not listen).
+    frames.wait_for(0, config.timeout, "the window to listen", |f| f.rows >= 1)?;
     let idle_rss = procfs::memory(pid)?.now_kib;
 
     // 1. The flood.
@@ -324,6 +318,10 @@ fn run_in(config: &WindowConfig, dir: &Path) -> anyhow::Result<()> {
         "save: the whole history ({} rows) saved by the window in {:.2} s, frames went on meanwhile",
         gone.rows,
         done.at_ms.saturating_sub(started.at_ms) as f64 / 1000.0
+    );
+    println!(
+        "save: window peak RSS over the flood and the save {:.1} MB",
+        procfs::memory(pid)?.peak_kib as f64 / 1024.0
     );
     check_file(&saved, &peer, config, "the saved history")?;
     check_file(&log, &peer, config, "--log")?;

@@ -168,3 +168,59 @@ fn clients_script_runs_at_smoke_size() {
     assert!(run.stdout.contains("| 20/20 |"), "{}", run.stdout);
     assert!(run.stdout.contains("| 50/50 |"), "{}", run.stdout);
 }
+
+/// The tcptalk executable with its windows: `$TCPTALK_BIN`, else the sibling cargo built (a
+/// workspace build has the windows), else one built here with default features.
+fn tcptalk_with_windows() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(bin) = std::env::var_os("TCPTALK_BIN").filter(|bin| !bin.is_empty()) {
+            return PathBuf::from(bin);
+        }
+        let sibling = Path::new(BENCH).with_file_name("tcptalk");
+        if sibling.is_file() {
+            return sibling;
+        }
+        let target = Path::new(BENCH)
+            .parent()
+            .and_then(Path::parent)
+            .expect("tcptalk-bench lives in target/<profile>/")
+            .join("bench-tcptalk-gui");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .current_dir(workspace_root())
+            .args(["build", "--quiet", "-p", "tcptalk"])
+            .arg("--target-dir")
+            .arg(&target)
+            .status()
+            .expect("cannot run cargo to build tcptalk");
+        assert!(status.success(), "building tcptalk failed");
+        target.join("debug/tcptalk")
+    })
+}
+
+/// The real window under Xvfb (which `scripts/test.sh` installs), then the headless flood, as
+/// the script runs them for BENCHMARKS.md, at smoke size.
+#[test]
+fn real_window_script_runs_at_smoke_size() {
+    let run = run(Command::new("bash")
+        .current_dir(workspace_root())
+        .args(["scripts/bench-gui-window.sh", "20000", "1", "1"])
+        .env("TCPTALK_BIN", tcptalk_with_windows())
+        .env("TCPTALK_BENCH", BENCH)
+        .env("GUI_FLOOD", env!("CARGO_BIN_EXE_gui-flood")));
+    assert_success("scripts/bench-gui-window.sh 20000 1 1", &run);
+    for figure in [
+        "every line in the history",
+        "frames/s",
+        "check: every flood line in order in the saved history and in --log",
+        "stream: ",
+        "== headless",
+    ] {
+        assert!(
+            run.stdout.contains(figure),
+            "no {figure:?} in\n{}",
+            run.stdout
+        );
+    }
+}

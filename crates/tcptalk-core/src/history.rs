@@ -24,6 +24,7 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::log::Direction;
@@ -87,8 +88,10 @@ pub struct Evicted {
 #[derive(Debug)]
 pub struct History {
     limits: HistoryLimits,
-    /// Oldest first. Only the last chunk takes new entries.
-    chunks: VecDeque<Chunk>,
+    /// Oldest first. Only the last chunk takes new entries. Shared with snapshots, which a
+    /// save writes out while this history goes on: only the last chunk can still change, and
+    /// it is copied (at most 256 KiB) if a snapshot holds it when an entry comes.
+    chunks: VecDeque<Arc<Chunk>>,
     /// Sum of [`Chunk::memory`] over `chunks`, kept so that checking the limit on every push
     /// costs nothing.
     chunk_memory: usize,
@@ -282,7 +285,7 @@ impl History {
             .back()
             .is_none_or(|chunk| !chunk.fits(text.len()));
         if needs_chunk {
-            if let Some(full) = self.chunks.back_mut() {
+            if let Some(full) = self.chunks.back_mut().map(Arc::make_mut) {
                 self.chunk_memory -= full.memory();
                 full.seal();
                 self.chunk_memory += full.memory();
@@ -294,9 +297,9 @@ impl History {
                 Chunk::with_caps(self.total_rows, text_cap, rows_cap)
             };
             self.chunk_memory += chunk.memory();
-            self.chunks.push_back(chunk);
+            self.chunks.push_back(Arc::new(chunk));
         }
-        let Some(chunk) = self.chunks.back_mut() else {
+        let Some(chunk) = self.chunks.back_mut().map(Arc::make_mut) else {
             return; // just pushed
         };
         // Fits in u32: a chunk's text is at most MAX_CHUNK_TEXT, except a single-entry chunk,
@@ -421,7 +424,8 @@ impl History {
 
     /// Everything [`History::save_all`] would write, taken now, so that the writing (seconds
     /// for a large history) can happen on another thread while this history goes on taking
-    /// entries. Costs a copy of what is in memory (tens of milliseconds for 64 MiB).
+    /// entries. Shares the chunks rather than copying them: no memory to speak of, and
+    /// microseconds under whatever lock guards this history.
     pub fn snapshot(&self) -> io::Result<HistorySnapshot> {
         Ok(HistorySnapshot {
             spool: self.spool.snapshot()?,
@@ -460,7 +464,7 @@ impl History {
 #[derive(Debug)]
 pub struct HistorySnapshot {
     spool: SpoolSnapshot,
-    chunks: Vec<Chunk>,
+    chunks: Vec<Arc<Chunk>>,
     peers: Peers,
     /// Rows in `chunks`.
     rows: u64,

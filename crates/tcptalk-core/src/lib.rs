@@ -14,9 +14,8 @@
 //! - [`lines`]: arriving bytes to history lines, with an idle flush and a bounded line length.
 //! - [`history`]: the history model: compact, bounded in memory, and what leaves memory goes to
 //!   a spool file so that saving the history still writes every line.
-//! - [`log`]: the `--log FILE` session log, one line per history entry (the one module that
-//!   reads the clock, and with the [`history`] spool the only code that writes files, because
-//!   the GUI and the CLI must write the same format).
+//! - [`log`]: the line format of the `--log FILE` session log, one line per history entry
+//!   (the GUI and the CLI must write the same format; `tcptalk-session` writes the file).
 
 pub mod decode;
 pub mod escape;
@@ -34,4 +33,4 @@ pub use history::{
 };
 pub use input::{Host, HostNameProblem, InputError, parse_host, parse_port, parse_socket_target};
 pub use lines::LineAssembler;
-pub use log::{Direction, SessionLog};
+pub use log::Direction;

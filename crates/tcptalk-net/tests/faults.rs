@@ -192,3 +192,46 @@ async fn a_front_end_that_stops_reading_holds_back_the_peer_not_memory() {
     assert_eq!(received, written);
     server.stop();
 }
+
+/// Regression: a send refused while the connection closes used to take its length off a queued
+/// count the closing actor had just set to 0, which wrapped (a panic in debug builds, a count
+/// near 2^64 in release). Senders hammer a peer that never reads while it is closed under them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_racing_a_close_never_wrap_the_queued_count() {
+    for _ in 0..20 {
+        let (server, mut events, addr) = server(false).await;
+        // Never reads, so the queue fills and sends are refused.
+        let _peer = TcpStream::connect(addr).expect("connect");
+        let conn = connected(&mut events).await;
+        let senders: Vec<_> = (0..2)
+            .map(|_| {
+                let conn = conn.clone();
+                std::thread::spawn(move || {
+                    let chunk = Bytes::from(vec![b'x'; 64 << 10]);
+                    let mut max = 0;
+                    for _ in 0..2000 {
+                        let _ = conn.try_send(chunk.clone());
+                        max = max.max(conn.queued_bytes());
+                    }
+                    max
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        conn.close();
+        for sender in senders {
+            let max = sender
+                .join()
+                .expect("a sender panicked (the count wrapped)");
+            assert!(max < 1 << 30, "queued count {max}: it wrapped");
+        }
+        let (reason, _) = closed(&mut events, 0).await;
+        assert_eq!(reason, CloseReason::ClosedByUs);
+        assert_eq!(
+            conn.queued_bytes(),
+            0,
+            "nothing counts as queued once closed"
+        );
+        server.stop();
+    }
+}

@@ -6,7 +6,6 @@
 //! idle flush of partial lines.
 
 use std::future::poll_fn;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Instant, SystemTime};
@@ -14,13 +13,15 @@ use std::time::{Instant, SystemTime};
 use tcptalk_core::history::PeerRef;
 use tcptalk_core::log::Direction;
 use tcptalk_net::{
-    ClientHandle, ConnId, Event, EventReceiver, NetError, ServerHandle, event_channel,
-    spawn_client, spawn_server,
+    ClientHandle, Event, EventReceiver, NetError, ServerHandle, event_channel, spawn_client,
+    spawn_server,
 };
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
-use crate::assemble::{IDLE_FLUSH, Stream, Streams};
+mod record;
+
+use crate::assemble::{Stream, Streams};
 use crate::registry::{Peer, plain_addr};
 use crate::send::Recipients;
 use crate::{Command, Notice, SessionConfig, SessionEvent, SharedLog, SharedState, Target, Waker};
@@ -318,50 +319,6 @@ impl Task {
         Ok(())
     }
 
-    /// Takes a snapshot of the history under the lock (a copy of what is in memory), then
-    /// writes it on a blocking thread, reporting progress.
-    fn start_save(&mut self, path: PathBuf) {
-        let snapshot = {
-            let mut shared = self.shared.lock();
-            shared.saving = Some(tcptalk_core::SaveProgress::default());
-            shared.transcript.snapshot()
-        };
-        let loopback = self.loopback.clone();
-        let snapshot = match snapshot {
-            Ok(snapshot) => snapshot,
-            Err(err) => {
-                let _ = loopback.send(Command::SaveDone {
-                    path,
-                    result: Err(err.to_string()),
-                });
-                return;
-            }
-        };
-        let shared = self.shared.clone();
-        let events = self.events.clone();
-        let waker = self.waker.clone();
-        self.runtime.spawn_blocking(move || {
-            let mut last = Instant::now();
-            let result = snapshot.save(&path, |progress| {
-                shared.lock().saving = Some(progress);
-                if last.elapsed() >= std::time::Duration::from_millis(100) {
-                    last = Instant::now();
-                    let event = SessionEvent::SaveProgress {
-                        path: path.clone(),
-                        progress,
-                    };
-                    // Progress is news, not a must: never wait for a busy front end.
-                    let _ = events.try_send(event);
-                    waker.wake();
-                }
-            });
-            let _ = loopback.send(Command::SaveDone {
-                path,
-                result: result.map_err(|err| err.to_string()),
-            });
-        });
-    }
-
     async fn on_engine_event(&mut self, index: usize, event: Option<Event>) -> Result<(), Gone> {
         let Some(event) = event else {
             self.sources.remove(index);
@@ -525,124 +482,6 @@ impl Task {
             label,
         })
         .await
-    }
-
-    /// Decodes a read (or a sent chunk) and records the lines it completes.
-    fn push_stream(&mut self, stream: Stream, data: &[u8]) {
-        let now = Instant::now();
-        let mut lines = std::mem::take(&mut self.lines);
-        self.streams.push(stream, data, now, &mut lines);
-        if self.streams.has_pending() && self.idle_check.is_none() {
-            self.idle_check = Some(now + IDLE_FLUSH);
-        }
-        self.record_stream_lines(stream, &lines);
-        lines.clear();
-        self.lines = lines;
-    }
-
-    /// Shows partial lines whose stream has been quiet for [`IDLE_FLUSH`].
-    fn flush_idle(&mut self) {
-        self.idle_check = None;
-        // Events still waiting mean the peer was not quiet; we were only busy.
-        if self.sources.iter().any(|s| !s.events.is_empty()) {
-            self.idle_check = Some(Instant::now() + IDLE_FLUSH / 4);
-            return;
-        }
-        let idle = self.streams.take_idle(Instant::now());
-        self.record_pieces(idle);
-        if self.streams.has_pending() {
-            self.idle_check = Some(Instant::now() + IDLE_FLUSH / 4);
-        }
-    }
-
-    fn record_pieces(&mut self, pieces: Vec<(Stream, String)>) {
-        for (stream, line) in pieces {
-            self.record_stream_lines(stream, std::slice::from_ref(&line));
-        }
-    }
-
-    fn record_stream_lines(&mut self, stream: Stream, lines: &[String]) {
-        if lines.is_empty() {
-            return;
-        }
-        let (direction, conn): (Direction, Option<ConnId>) = match stream {
-            Stream::Received(conn) => (Direction::Received, Some(conn)),
-            Stream::Sent(conn) => (Direction::Sent, conn),
-        };
-        let peer = {
-            let mut shared = self.shared.lock();
-            match conn {
-                Some(conn) => shared.peers.get(conn).map_or(PeerRef::NONE, |p| p.history),
-                None => {
-                    let count = shared.peers.len();
-                    shared.transcript.group(count)
-                }
-            }
-        };
-        self.record(direction, peer, lines, SystemTime::now());
-    }
-
-    /// Appends entries to the history (one short hold of the lock) and then the log.
-    fn record(&mut self, direction: Direction, peer: PeerRef, texts: &[String], at: SystemTime) {
-        let label = {
-            let mut shared = self.shared.lock();
-            if self.keep_history {
-                for text in texts {
-                    shared.transcript.push(at, direction, peer, text);
-                }
-            }
-            self.log
-                .as_ref()
-                .map(|_| shared.transcript.peer_label(peer).to_string())
-        };
-        if let (Some(log), Some(label)) = (&self.log, label) {
-            let failed = texts
-                .iter()
-                .find_map(|text| log.write(at, direction, &label, text).err());
-            if let Some(err) = failed {
-                self.log_failed(err);
-            }
-        }
-    }
-
-    fn notice(&mut self, peer: PeerRef, notice: Notice) {
-        let at = SystemTime::now();
-        let (label, text) = {
-            let mut shared = self.shared.lock();
-            let text = self.log.as_ref().map(|_| notice.log_text());
-            if self.keep_history {
-                shared.transcript.push_notice(at, peer, notice);
-            }
-            (shared.transcript.peer_label(peer).to_string(), text)
-        };
-        if let (Some(log), Some(text)) = (&self.log, text)
-            && let Err(err) = log.write(at, Direction::Info, &label, &text)
-        {
-            self.log_failed(err);
-        }
-    }
-
-    fn flush_log(&mut self) {
-        if let Some(log) = &self.log
-            && let Err(err) = log.flush()
-        {
-            self.log_failed(err);
-        }
-    }
-
-    /// Logging stops at the first failure (a full disk, a removed drive); the user is told once.
-    fn log_failed(&mut self, err: std::io::Error) {
-        self.log = None;
-        let error = err.to_string();
-        tracing::warn!(%error, "cannot write the log");
-        self.notice(
-            PeerRef::NONE,
-            Notice::LogFailed {
-                error: error.clone(),
-            },
-        );
-        // Reported even to a busy front end, but never waited for.
-        let _ = self.events.try_send(SessionEvent::LogFailed { error });
     }
 }
 

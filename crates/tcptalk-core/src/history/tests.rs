@@ -85,7 +85,7 @@ fn check_all(history: &History, expected: &[Expected], dir: &TempDir) {
         (last.spool_bytes, last.rows)
     );
     assert!((last.fraction() - 1.0).abs() < 1e-6);
-    let capacities: usize = history.chunks.iter().map(Chunk::memory).sum();
+    let capacities: usize = history.chunks.iter().map(|chunk| chunk.memory()).sum();
     assert_eq!(history.chunk_memory, capacities);
 }
 
@@ -425,4 +425,30 @@ fn spooled_lines_are_exactly_session_log_lines() {
             }
         }
     }
+}
+
+#[test]
+fn a_snapshot_saves_the_history_as_it_was_while_it_goes_on() {
+    let dir = TempDir::new("snapshot");
+    let mut history = History::with_spool_dir(limits(16 << 10), dir.0.clone());
+    let peer = history.add_peer("127.0.0.1:1");
+    for i in 0..2000 {
+        history.push(at(i), Direction::Received, peer, &row_text(i));
+    }
+    assert!(history.first_row() > 0, "some rows are spooled");
+    let snapshot = history.snapshot().expect("snapshot");
+    // The history goes on: more rows, evictions, even a clear.
+    for i in 2000..4000 {
+        history.push(at(i), Direction::Received, peer, &row_text(i));
+    }
+    history.clear();
+    let path = dir.0.join("then.log");
+    assert_eq!(snapshot.save(&path, |_| {}).expect("save"), 2000);
+    let saved = std::fs::read_to_string(&path).expect("read");
+    let texts: Vec<&str> = saved
+        .lines()
+        .filter_map(|l| l.split_once(" <- 127.0.0.1:1 ").map(|x| x.1))
+        .collect();
+    let want: Vec<String> = (0..2000).map(row_text).collect();
+    assert_eq!(texts, want);
 }
