@@ -21,30 +21,35 @@ fn workspace_root() -> PathBuf {
 
 fn tcptalk() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(bin) = std::env::var_os("TCPTALK_BIN").filter(|bin| !bin.is_empty()) {
-            return PathBuf::from(bin);
-        }
-        let sibling = Path::new(BENCH).with_file_name("tcptalk");
-        if sibling.is_file() {
-            return sibling;
-        }
-        let target = Path::new(BENCH)
-            .parent()
-            .and_then(Path::parent)
-            .expect("tcptalk-bench lives in target/<profile>/")
-            .join("bench-tcptalk");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(workspace_root())
-            .args(["build", "--quiet", "-p", "tcptalk", "--no-default-features"])
-            .arg("--target-dir")
-            .arg(&target)
-            .status()
-            .expect("cannot run cargo to build tcptalk");
-        assert!(status.success(), "building tcptalk failed");
-        target.join("debug/tcptalk")
-    })
+    BIN.get_or_init(|| built_tcptalk("bench-tcptalk", &["--no-default-features"]))
+}
+
+/// `$TCPTALK_BIN`, else the `tcptalk` next to `tcptalk-bench`, else one built into
+/// `target/<target_name>` with `features` (windows or not).
+fn built_tcptalk(target_name: &str, features: &[&str]) -> PathBuf {
+    if let Some(bin) = std::env::var_os("TCPTALK_BIN").filter(|bin| !bin.is_empty()) {
+        return PathBuf::from(bin);
+    }
+    let sibling = Path::new(BENCH).with_file_name("tcptalk");
+    if sibling.is_file() {
+        return sibling;
+    }
+    let target = Path::new(BENCH)
+        .parent()
+        .and_then(Path::parent)
+        .expect("tcptalk-bench lives in target/<profile>/")
+        .join(target_name);
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(workspace_root())
+        .args(["build", "--quiet", "-p", "tcptalk"])
+        .args(features)
+        .arg("--target-dir")
+        .arg(&target)
+        .status()
+        .expect("cannot run cargo to build tcptalk");
+    assert!(status.success(), "building tcptalk failed");
+    target.join("debug/tcptalk")
 }
 
 /// A finished run: exit status and what it printed.
@@ -169,34 +174,10 @@ fn clients_script_runs_at_smoke_size() {
     assert!(run.stdout.contains("| 50/50 |"), "{}", run.stdout);
 }
 
-/// The tcptalk executable with its windows: `$TCPTALK_BIN`, else the sibling cargo built (a
-/// workspace build has the windows), else one built here with default features.
+/// The tcptalk executable with its windows (a workspace build has them).
 fn tcptalk_with_windows() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(bin) = std::env::var_os("TCPTALK_BIN").filter(|bin| !bin.is_empty()) {
-            return PathBuf::from(bin);
-        }
-        let sibling = Path::new(BENCH).with_file_name("tcptalk");
-        if sibling.is_file() {
-            return sibling;
-        }
-        let target = Path::new(BENCH)
-            .parent()
-            .and_then(Path::parent)
-            .expect("tcptalk-bench lives in target/<profile>/")
-            .join("bench-tcptalk-gui");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(workspace_root())
-            .args(["build", "--quiet", "-p", "tcptalk"])
-            .arg("--target-dir")
-            .arg(&target)
-            .status()
-            .expect("cannot run cargo to build tcptalk");
-        assert!(status.success(), "building tcptalk failed");
-        target.join("debug/tcptalk")
-    })
+    BIN.get_or_init(|| built_tcptalk("bench-tcptalk-gui", &[]))
 }
 
 /// The real window under Xvfb (which `scripts/test.sh` installs), then the headless flood, as

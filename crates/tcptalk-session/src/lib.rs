@@ -171,6 +171,7 @@ pub struct Shared {
     peers: Registry,
     view: View,
     saving: Option<SaveProgress>,
+    keep_history: bool,
 }
 
 impl Shared {
@@ -253,10 +254,12 @@ enum Command {
     SetLimits(HistoryLimits),
     SetLog(Option<SharedLog>),
     Note(Notice),
-    /// A message [`SessionHandle::send`] handed to these peers: recorded as one entry.
+    /// A message [`SessionHandle::send`] handed to `peer` (or a group) and put in the history:
+    /// the log gets it too.
     Sent {
-        to: send::Recipients,
+        peer: tcptalk_core::history::PeerRef,
         shown: String,
+        at: std::time::SystemTime,
     },
     /// Bytes [`SessionHandle::send_stream`] is sending: recorded line by line.
     SentStream {
@@ -310,6 +313,7 @@ impl Session {
             peers: Registry::default(),
             view: config.view,
             saving: None,
+            keep_history: config.keep_history,
         });
         let waker = Arc::new(Waker::default());
         let task = task::Task::new(

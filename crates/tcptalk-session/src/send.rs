@@ -10,9 +10,10 @@
 //!   [`SLOW_PEER_GRACE`] is disconnected rather than allowed to stall every other client, or to
 //!   get a stream with a hole in it. The bytes are recorded line by line, like received ones.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
+use tcptalk_core::log::Direction;
 use tcptalk_core::{display_safe, to_hex};
 use tcptalk_net::{Connection, SendError};
 
@@ -48,17 +49,10 @@ pub struct SendReport {
     pub failed: Vec<(String, SendError)>,
 }
 
-/// Who a recorded message went to.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Recipients {
-    One(PeerId),
-    Several(usize),
-}
-
 impl SessionHandle {
     /// Sends a message without waiting (for a window). See the module docs.
     pub fn send(&self, to: Target, payload: Payload) -> SendReport {
-        let shared = self.shared.lock();
+        let mut shared = self.shared.lock();
         let (data, shown) = match payload {
             Payload::Text(text) => (
                 Bytes::from(shared.view.encoding.encode(&text)),
@@ -86,15 +80,23 @@ impl SessionHandle {
                 Err(error) => report.failed.push((peer.label.clone(), error)),
             }
         }
-        drop(shared);
         report.sent = reached.len();
-        let recipients = match reached.as_slice() {
+        // Into the history here, under the lock the session takes to add what arrives: an
+        // answer to this message can never be shown before it.
+        let peer = match reached.as_slice() {
             [] => None,
-            [one] => Some(Recipients::One(*one)),
-            several => Some(Recipients::Several(several.len())),
+            [one] => peers.get(*one).map(|peer| peer.history),
+            several => Some(shared.transcript.group(several.len())),
         };
-        if let Some(to) = recipients {
-            self.command(Command::Sent { to, shown });
+        if let Some(peer) = peer {
+            let at = SystemTime::now();
+            if shared.keep_history {
+                shared.transcript.push(at, Direction::Sent, peer, &shown);
+            }
+            drop(shared);
+            self.command(Command::Sent { peer, shown, at });
+        } else {
+            drop(shared);
         }
         for (peer, error) in &report.failed {
             self.note(crate::Notice::SendFailed {

@@ -8,7 +8,7 @@
 use std::future::poll_fn;
 use std::sync::Arc;
 use std::task::Poll;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use tcptalk_core::history::PeerRef;
 use tcptalk_core::log::Direction;
@@ -23,7 +23,6 @@ mod record;
 
 use crate::assemble::{Stream, Streams};
 use crate::registry::{Peer, plain_addr};
-use crate::send::Recipients;
 use crate::{Command, Notice, SessionConfig, SessionEvent, SharedLog, SharedState, Target, Waker};
 
 /// Engine events that may wait for this task per server or client.
@@ -246,17 +245,8 @@ impl Task {
                 self.log = log;
             }
             Command::Note(notice) => self.notice(PeerRef::NONE, notice),
-            Command::Sent { to, shown } => {
-                let peer = {
-                    let mut shared = self.shared.lock();
-                    match to {
-                        Recipients::One(id) => shared.peers.get(id).map(|p| p.history),
-                        Recipients::Several(n) => Some(shared.transcript.group(n)),
-                    }
-                };
-                if let Some(peer) = peer {
-                    self.record(Direction::Sent, peer, &[shown], SystemTime::now());
-                }
+            Command::Sent { peer, shown, at } => {
+                self.log_only(Direction::Sent, peer, shown, at);
             }
             Command::SentStream { to, data } => {
                 if self.records() {

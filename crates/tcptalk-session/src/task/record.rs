@@ -120,9 +120,32 @@ impl Task {
         texts: &[String],
         at: SystemTime,
     ) {
+        self.record_in(true, direction, peer, texts, at);
+    }
+
+    /// Writes entries to the log only: a message [`crate::SessionHandle::send`] has already put
+    /// in the history itself.
+    pub(super) fn log_only(
+        &mut self,
+        direction: Direction,
+        peer: PeerRef,
+        text: String,
+        at: SystemTime,
+    ) {
+        self.record_in(false, direction, peer, &[text], at);
+    }
+
+    fn record_in(
+        &mut self,
+        history: bool,
+        direction: Direction,
+        peer: PeerRef,
+        texts: &[String],
+        at: SystemTime,
+    ) {
         let label = {
             let mut shared = self.shared.lock();
-            if self.keep_history {
+            if history && self.keep_history {
                 for text in texts {
                     shared.transcript.push(at, direction, peer, text);
                 }
