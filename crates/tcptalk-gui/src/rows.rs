@@ -85,7 +85,10 @@ pub fn notice_text(side: Side, lang: Lang, notice: &Notice) -> String {
                 if !matches!(reason, CloseReason::ClosedByPeer | CloseReason::ClosedByUs) {
                     text.push_str(&lang.close_detail(reason));
                 }
-                text.push(' ');
+                text.push_str(match lang {
+                    Lang::Zh => "，",
+                    Lang::En => ". ",
+                });
                 text.push_str(&lang.connection_totals(*counts));
                 text
             }

@@ -253,7 +253,11 @@ enum Command {
     SetView(View),
     SetLimits(HistoryLimits),
     SetLog(Option<SharedLog>),
-    Note(Notice),
+    /// A notice [`SessionHandle::note`] put in the history: the log gets it too.
+    Noted {
+        text: String,
+        at: std::time::SystemTime,
+    },
     /// A message [`SessionHandle::send`] handed to `peer` (or a group) and put in the history:
     /// the log gets it too.
     Sent {
@@ -414,9 +418,19 @@ impl SessionHandle {
         self.command(Command::SetLog(log));
     }
 
-    /// Records a notice of the front end's own (in the history and the log).
+    /// Records a notice of the front end's own: in the history at once (a window shows it in
+    /// its next frame), and in the log.
     pub fn note(&self, notice: Notice) {
-        self.command(Command::Note(notice));
+        let at = std::time::SystemTime::now();
+        let text = notice.log_text();
+        {
+            let mut shared = self.shared.lock();
+            if shared.keep_history {
+                let none = tcptalk_core::history::PeerRef::NONE;
+                shared.transcript.push_notice(at, none, notice);
+            }
+        }
+        self.command(Command::Noted { text, at });
     }
 
     /// Empties the history view; a save still writes everything.

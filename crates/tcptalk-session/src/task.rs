@@ -244,7 +244,9 @@ impl Task {
                 self.flush_log();
                 self.log = log;
             }
-            Command::Note(notice) => self.notice(PeerRef::NONE, notice),
+            Command::Noted { text, at } => {
+                self.log_only(Direction::Info, PeerRef::NONE, text, at);
+            }
             Command::Sent { peer, shown, at } => {
                 self.log_only(Direction::Sent, peer, shown, at);
             }
