@@ -22,8 +22,9 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub log: Option<PathBuf>,
 
-    /// How peer text is decoded (and typed text encoded) in the windows, the log and a terminal:
-    /// utf-8, gbk or gb18030. A pipe or file still gets the exact bytes. [default: utf-8]
+    /// How peer text is decoded in the windows, the log and a terminal (and the windows' typed
+    /// text encoded): utf-8, gbk or gb18030. A pipe or file, and the peer from stdin, still get
+    /// the exact bytes. [default: utf-8]
     #[arg(long, global = true, value_name = "ENCODING", value_parser = parse_encoding)]
     pub encoding: Option<TextEncoding>,
 }
