@@ -130,7 +130,7 @@ const _: () = assert!(std::mem::size_of::<Record>() == 16);
 /// that the shift in [`Record::at_dir`] cannot overflow.
 const MAX_MS: i64 = i64::MAX >> 2;
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Chunk {
     /// Absolute number of this chunk's first row (rows pushed before it).
     first_row: u64,
@@ -138,6 +138,24 @@ struct Chunk {
     records: Vec<Record>,
     text_cap: usize,
     rows_cap: usize,
+}
+
+/// A copy with the same capacities, so that [`Chunk::memory`] (what the history counts for it)
+/// does not change when a chunk a snapshot shares is copied to take more entries.
+impl Clone for Chunk {
+    fn clone(&self) -> Self {
+        let mut text = String::with_capacity(self.text.capacity());
+        text.push_str(&self.text);
+        let mut records = Vec::with_capacity(self.records.capacity());
+        records.extend_from_slice(&self.records);
+        Chunk {
+            first_row: self.first_row,
+            text,
+            records,
+            text_cap: self.text_cap,
+            rows_cap: self.rows_cap,
+        }
+    }
 }
 
 impl Chunk {

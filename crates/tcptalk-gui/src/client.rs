@@ -9,7 +9,7 @@
 use egui::{Align, Layout, Ui, Vec2, ViewportId};
 use tcptalk_core::{parse_host, parse_port};
 use tcptalk_net::ClientConfig;
-use tcptalk_session::{PeerId, SessionEvent, SharedLog, Target};
+use tcptalk_session::{Attempt, PeerId, SessionEvent, SharedLog, Target};
 use tokio::runtime::Handle;
 
 use crate::Lang;
@@ -22,8 +22,12 @@ use crate::widgets::text_width;
 /// Where the client stands, as its session's events said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
-    /// Connecting to `host:port` as typed.
-    Connecting(String),
+    /// Connecting to `host:port` as typed. Only this attempt's events count: one cancelled
+    /// before may still report.
+    Connecting {
+        target: String,
+        attempt: Attempt,
+    },
     Connected {
         peer: PeerId,
         target: String,
@@ -135,7 +139,7 @@ impl ClientWindow {
     }
 
     pub fn is_connecting(&self) -> bool {
-        matches!(self.phase, Some(Phase::Connecting(_)))
+        matches!(self.phase, Some(Phase::Connecting { .. }))
     }
 
     /// Writes what should be remembered into `settings`.
@@ -169,7 +173,7 @@ impl ClientWindow {
         let connected = self.is_connected();
         let connecting = self.is_connecting();
         let target = match &self.phase {
-            Some(Phase::Connecting(target)) => Some(target.clone()),
+            Some(Phase::Connecting { target, .. }) => Some(target.clone()),
             _ => None,
         };
         let queued = match &self.phase {
@@ -297,8 +301,8 @@ impl ClientWindow {
         self.pane.notice = None;
         let target = host.with_port(port);
         let config = ClientConfig::new(host.as_lookup_str(), port);
-        self.pane.session.connect(config, target.clone());
-        self.phase = Some(Phase::Connecting(target));
+        let attempt = self.pane.session.connect(config, target.clone());
+        self.phase = Some(Phase::Connecting { target, attempt });
     }
 
     /// 断开连接: closes the connection, or cancels connecting. The window is ready to connect
@@ -344,15 +348,25 @@ impl ClientWindow {
         }
     }
 
+    /// Whether the window is connecting, in `attempt`.
+    fn connecting(&self, attempt: Attempt) -> bool {
+        matches!(&self.phase, Some(Phase::Connecting { attempt: a, .. }) if *a == attempt)
+    }
+
     fn on_event(&mut self, event: SessionEvent) {
         let lang = self.pane.lang;
         match event {
-            SessionEvent::ConnectFailed { error } if self.is_connecting() => {
+            SessionEvent::ConnectFailed { attempt, error } if self.connecting(attempt) => {
                 self.phase = None;
                 self.pane
                     .show_problem(lang.connect_failed(&lang.net_error(&error)));
             }
-            SessionEvent::Connected { peer, label, .. } if self.is_connecting() => {
+            SessionEvent::Connected {
+                peer,
+                label,
+                attempt: Some(attempt),
+                ..
+            } if self.connecting(attempt) => {
                 self.phase = Some(Phase::Connected {
                     peer,
                     target: label,

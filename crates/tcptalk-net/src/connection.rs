@@ -124,10 +124,16 @@ impl Connection {
         }
         let len = data.len() as u64;
         self.queued.fetch_add(len, Ordering::Relaxed);
+        // Takes the length back unless the bytes were queued, also when the caller gives up
+        // waiting (a timeout drops this future mid-send).
+        let mut unqueue = Unqueue {
+            queued: &self.queued,
+            len,
+        };
         if self.commands.send(Command::Send(data)).await.is_err() {
-            self.queued.fetch_sub(len, Ordering::Relaxed);
             return Err(SendError::Closed);
         }
+        unqueue.len = 0;
         Ok(())
     }
 
@@ -172,6 +178,20 @@ impl Connection {
     /// True once the connection's actor has been told to close or has ended.
     pub fn is_closed(&self) -> bool {
         self.close.is_cancelled() || self.commands.is_closed()
+    }
+}
+
+/// Subtracts `len` from the queued count when dropped.
+struct Unqueue<'a> {
+    queued: &'a AtomicU64,
+    len: u64,
+}
+
+impl Drop for Unqueue<'_> {
+    fn drop(&mut self) {
+        if self.len > 0 {
+            self.queued.fetch_sub(self.len, Ordering::Relaxed);
+        }
     }
 }
 

@@ -55,25 +55,28 @@ impl Streams {
         }
     }
 
-    /// Appends the lines `bytes` completes on `stream` to `lines`.
+    /// Appends the lines `bytes` completes on `stream` to `lines`. Returns whether the stream
+    /// now holds a partial line (for the idle flush).
     pub(crate) fn push(
         &mut self,
         stream: Stream,
         bytes: &[u8],
         now: Instant,
         lines: &mut Vec<String>,
-    ) {
+    ) -> bool {
         if self.view.hex && matches!(stream, Stream::Received(_)) {
             for piece in bytes.chunks(HEX_BYTES_PER_LINE) {
                 lines.push(format!("{HEX_MARK}{}", to_hex(piece)));
             }
-            return;
+            return false;
         }
         let encoding = self.view.encoding;
-        self.assemblers
+        let assembler = self
+            .assemblers
             .entry(stream)
-            .or_insert_with(|| LineAssembler::new(encoding, MAX_LINE_CHARS))
-            .push(bytes, now, lines);
+            .or_insert_with(|| LineAssembler::new(encoding, MAX_LINE_CHARS));
+        assembler.push(bytes, now, lines);
+        assembler.has_pending()
     }
 
     /// Whether any stream holds a partial line the idle flush may show.

@@ -107,14 +107,20 @@ pub enum SessionEvent {
     /// The server stopped: its port is free again and all its connections are closed.
     Stopped,
     Connecting {
+        attempt: Attempt,
         target: String,
     },
-    /// Connecting failed (not sent for an attempt the user cancelled).
+    /// Connecting failed. For an attempt the user cancelled ([`SessionHandle::stop`] before
+    /// it connected) this comes at once, with [`NetError::Cancelled`].
     ConnectFailed {
+        attempt: Attempt,
         error: NetError,
     },
+    /// A connection is up. `attempt` is set for a client's connection; one the user cancelled
+    /// meanwhile is closed without this event.
     Connected {
         peer: PeerId,
+        attempt: Option<Attempt>,
         addr: std::net::SocketAddr,
         local: std::net::SocketAddr,
         label: String,
@@ -239,6 +245,18 @@ impl Waker {
     }
 }
 
+/// One [`SessionHandle::connect`]: the events about it carry it, so a front end that cancelled
+/// and connected again can tell the old attempt's news from the new one's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Attempt(u64);
+
+impl Attempt {
+    fn next() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Attempt(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
 /// Commands from the front end to the session's task.
 #[derive(Debug)]
 enum Command {
@@ -246,6 +264,7 @@ enum Command {
     Connect {
         config: ClientConfig,
         label: String,
+        attempt: Attempt,
     },
     Stop,
     Disconnect(PeerId),
@@ -377,9 +396,16 @@ impl SessionHandle {
         self.command(Command::Listen(config));
     }
 
-    /// Connects as `config` says; the history and the log call the server `label`.
-    pub fn connect(&self, config: ClientConfig, label: String) {
-        self.command(Command::Connect { config, label });
+    /// Connects as `config` says; the history and the log call the server `label`. The
+    /// events about this attempt carry the returned [`Attempt`].
+    pub fn connect(&self, config: ClientConfig, label: String) -> Attempt {
+        let attempt = Attempt::next();
+        self.command(Command::Connect {
+            config,
+            label,
+            attempt,
+        });
+        attempt
     }
 
     /// Stops the server (closing every client), or closes or cancels the client's connection.

@@ -117,7 +117,12 @@ impl SessionHandle {
             let shared = self.shared.lock();
             let peers = shared.peers();
             match to {
-                Target::All => peers.peers().map(|peer| peer.conn.clone()).collect(),
+                // One being closed (a slow peer just dropped) is not waited for again.
+                Target::All => peers
+                    .peers()
+                    .filter(|peer| !peer.conn.is_closed())
+                    .map(|peer| peer.conn.clone())
+                    .collect(),
                 Target::One(id) => peers
                     .get(id)
                     .map(|peer| peer.conn.clone())

@@ -23,7 +23,9 @@ mod record;
 
 use crate::assemble::{Stream, Streams};
 use crate::registry::{Peer, plain_addr};
-use crate::{Command, Notice, SessionConfig, SessionEvent, SharedLog, SharedState, Target, Waker};
+use crate::{
+    Attempt, Command, Notice, SessionConfig, SessionEvent, SharedLog, SharedState, Target, Waker,
+};
 
 /// Engine events that may wait for this task per server or client.
 const ENGINE_EVENTS: usize = 1024;
@@ -40,6 +42,7 @@ enum Control {
     Server(ServerHandle),
     Client {
         handle: ClientHandle,
+        attempt: Attempt,
         label: String,
         /// The server, as the history names it.
         peer: PeerRef,
@@ -63,6 +66,8 @@ pub(crate) struct Task {
     sources: Vec<Source>,
     streams: Streams,
     idle_check: Option<Instant>,
+    /// Since when the idle flush has been waiting for queued events.
+    idle_deferred: Option<Instant>,
     log: Option<SharedLog>,
     keep_history: bool,
     forward_received: bool,
@@ -93,6 +98,7 @@ impl Task {
             sources: Vec::new(),
             streams: Streams::new(config.view),
             idle_check: None,
+            idle_deferred: None,
             log: config.log,
             keep_history: config.keep_history,
             forward_received: config.forward_received,
@@ -174,7 +180,11 @@ impl Task {
                     retired: false,
                 });
             }
-            Command::Connect { config, label } => {
+            Command::Connect {
+                config,
+                label,
+                attempt,
+            } => {
                 let (sender, events) = event_channel(ENGINE_EVENTS);
                 let handle = spawn_client(&self.runtime, config, sender);
                 let peer = self.shared.lock().transcript.add_peer(&label);
@@ -182,6 +192,7 @@ impl Task {
                     events,
                     control: Control::Client {
                         handle,
+                        attempt,
                         label,
                         peer,
                         connected: false,
@@ -197,19 +208,29 @@ impl Task {
                         Control::Server(handle) => handle.stop(),
                         Control::Client {
                             handle,
+                            attempt,
                             label,
                             peer,
                             connected,
                         } => {
                             handle.cancel();
                             if !connected {
-                                cancelled.push((*peer, label.clone()));
+                                cancelled.push((*attempt, *peer, label.clone()));
                             }
                         }
                     }
                 }
-                for (peer, target) in cancelled {
-                    self.notice(peer, Notice::ConnectCancelled { target });
+                for (attempt, peer, target) in cancelled {
+                    self.notice(
+                        peer,
+                        Notice::ConnectCancelled {
+                            target: target.clone(),
+                        },
+                    );
+                    // Said now: the engine's own word of the cancel is not passed on.
+                    let error = NetError::Cancelled { target };
+                    self.emit(SessionEvent::ConnectFailed { attempt, error })
+                        .await?;
                 }
             }
             Command::Disconnect(id) => {
@@ -231,8 +252,11 @@ impl Task {
                     }
                 };
                 for conn in conns {
-                    // Behind whatever is queued; a closed connection needs no FIN.
-                    let _ = conn.shutdown_write().await;
+                    // Behind whatever is queued, and without holding up the session while a
+                    // peer that does not read keeps the queue full; a closed one needs no FIN.
+                    self.runtime.spawn(async move {
+                        let _ = conn.shutdown_write().await;
+                    });
                 }
             }
             Command::SetView(view) => {
@@ -260,10 +284,16 @@ impl Task {
                 }
             }
             Command::DropSlow { peer, queued } => {
-                let dropped = self.shared.lock().peers.get(peer).map(|p| {
-                    p.conn.close();
-                    (p.history, p.addr, p.label.clone())
-                });
+                let dropped = self
+                    .shared
+                    .lock()
+                    .peers
+                    .get(peer)
+                    .filter(|p| !p.conn.is_closed())
+                    .map(|p| {
+                        p.conn.close();
+                        (p.history, p.addr, p.label.clone())
+                    });
                 if let Some((history, addr, label)) = dropped {
                     let waited = crate::SLOW_PEER_GRACE;
                     self.notice(
@@ -345,8 +375,9 @@ impl Task {
                         target: target.clone(),
                     },
                 );
-                if !retired {
-                    self.emit(SessionEvent::Connecting { target }).await?;
+                if let (false, Some(attempt)) = (retired, self.attempt(index)) {
+                    self.emit(SessionEvent::Connecting { attempt, target })
+                        .await?;
                 }
             }
             Event::ConnectFailed { error } => {
@@ -360,8 +391,9 @@ impl Task {
                         },
                     );
                 }
-                if !retired {
-                    self.emit(SessionEvent::ConnectFailed { error }).await?;
+                if let (false, Some(attempt)) = (retired, self.attempt(index)) {
+                    self.emit(SessionEvent::ConnectFailed { attempt, error })
+                        .await?;
                 }
             }
             Event::Connected { conn } => self.on_connected(index, conn).await?,
@@ -417,6 +449,14 @@ impl Task {
         Ok(())
     }
 
+    /// The attempt a client source is for (`None` for a server).
+    fn attempt(&self, index: usize) -> Option<Attempt> {
+        match self.sources.get(index).map(|s| &s.control) {
+            Some(Control::Client { attempt, .. }) => Some(*attempt),
+            _ => None,
+        }
+    }
+
     /// The history's name for a client source's server ([`PeerRef::NONE`] for a server).
     fn client_peer(&self, index: usize) -> PeerRef {
         match self.sources.get(index).map(|s| &s.control) {
@@ -433,17 +473,19 @@ impl Task {
         let id = conn.id();
         let addr = plain_addr(conn.peer_addr());
         let local = plain_addr(conn.local_addr());
-        let client = match self.sources.get_mut(index).map(|s| &mut s.control) {
+        let retired = self.sources.get(index).is_some_and(|s| s.retired);
+        let (client, attempt) = match self.sources.get_mut(index).map(|s| &mut s.control) {
             Some(Control::Client {
                 label,
                 peer,
                 connected,
+                attempt,
                 ..
             }) => {
                 *connected = true;
-                Some((label.clone(), *peer))
+                (Some((label.clone(), *peer)), Some(*attempt))
             }
-            _ => None,
+            _ => (None, None),
         };
         let label = {
             let mut shared = self.shared.lock();
@@ -467,8 +509,13 @@ impl Task {
         };
         let history = self.shared.lock().peers.get(id).map(|p| p.history);
         self.notice(history.unwrap_or(PeerRef::NONE), Notice::Connected { addr });
+        if retired && attempt.is_some() {
+            // Cancelled meanwhile: the engine closes it; only its end is reported.
+            return Ok(());
+        }
         self.emit(SessionEvent::Connected {
             peer: id,
+            attempt,
             addr,
             local,
             label,

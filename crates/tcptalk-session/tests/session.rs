@@ -304,3 +304,47 @@ fn saving_runs_in_the_background_and_writes_every_line() {
         }
     });
 }
+
+#[test]
+fn an_attempt_cancelled_before_it_connects_is_reported_at_once_and_never_as_connected() {
+    let rt = runtime();
+    rt.block_on(async {
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let config = SessionConfig::terminal(View::default(), None);
+        let mut session = Session::spawn(&tokio::runtime::Handle::current(), config);
+        let first = session.connect(ClientConfig::new("127.0.0.1", port), "first".into());
+        session.stop();
+        let second = session.connect(ClientConfig::new("127.0.0.1", port), "second".into());
+        assert_ne!(first, second);
+        // What a front end sees: the first attempt's cancel, then the second's connection;
+        // never the first as connected (even if its handshake won the race).
+        let mut seen = Vec::new();
+        while !seen
+            .iter()
+            .any(|e: &String| e.starts_with("connected second"))
+        {
+            let event = tokio::time::timeout(PATIENCE, session.recv())
+                .await
+                .expect("event in time")
+                .expect("session alive");
+            match event {
+                SessionEvent::ConnectFailed { attempt, error } => {
+                    assert_eq!(attempt, first);
+                    assert!(matches!(error, tcptalk_net::NetError::Cancelled { .. }));
+                    seen.push("cancelled first".into());
+                }
+                SessionEvent::Connected {
+                    attempt: Some(attempt),
+                    label,
+                    ..
+                } => {
+                    assert_eq!(attempt, second, "only the second connects");
+                    seen.push(format!("connected {label}"));
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(seen, ["cancelled first", "connected second"]);
+    });
+}

@@ -288,8 +288,8 @@ pub async fn run_client(
         };
         let reporter = &mut terminal.reporter;
         match event {
-            SessionEvent::Connecting { target } => reporter.connecting(&target),
-            SessionEvent::ConnectFailed { error } => {
+            SessionEvent::Connecting { target, .. } => reporter.connecting(&target),
+            SessionEvent::ConnectFailed { error, .. } => {
                 if matches!(error, NetError::Cancelled { .. }) && interrupted {
                     break Outcome::Done;
                 }
@@ -327,8 +327,7 @@ pub async fn run_client(
     if let Some(task) = stdin_task {
         task.abort();
     }
-    // Whatever the session still has for `--log` is written before the process ends.
-    drop(session);
+    // The session flushed `--log` before it reported the end.
     Ok(outcome)
 }
 

@@ -428,6 +428,27 @@ fn spooled_lines_are_exactly_session_log_lines() {
 }
 
 #[test]
+fn a_snapshot_of_the_chunk_being_filled_keeps_the_memory_count_right() {
+    let mut history = History::new(limits(64 << 20));
+    let peer = history.add_peer("127.0.0.1:1");
+    for round in 0..3u64 {
+        for i in 0..3000 {
+            history.push(
+                at(i),
+                Direction::Received,
+                peer,
+                &row_text(round * 3000 + i),
+            );
+            if i % 1000 == 0 {
+                let _shared = history.snapshot().expect("snapshot");
+            }
+        }
+        let capacities: usize = history.chunks.iter().map(|chunk| chunk.memory()).sum();
+        assert_eq!(history.chunk_memory, capacities, "round {round}");
+    }
+}
+
+#[test]
 fn a_snapshot_saves_the_history_as_it_was_while_it_goes_on() {
     let dir = TempDir::new("snapshot");
     let mut history = History::with_spool_dir(limits(16 << 10), dir.0.clone());
@@ -441,6 +462,9 @@ fn a_snapshot_saves_the_history_as_it_was_while_it_goes_on() {
     for i in 2000..4000 {
         history.push(at(i), Direction::Received, peer, &row_text(i));
     }
+    // Copying the shared chunk being filled kept the memory count right.
+    let capacities: usize = history.chunks.iter().map(|chunk| chunk.memory()).sum();
+    assert_eq!(history.chunk_memory, capacities);
     history.clear();
     let path = dir.0.join("then.log");
     assert_eq!(snapshot.save(&path, |_| {}).expect("save"), 2000);

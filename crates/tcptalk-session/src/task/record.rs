@@ -9,6 +9,10 @@ use tcptalk_core::log::Direction;
 use tcptalk_net::ConnId;
 
 use super::Task;
+
+/// How long the idle flush waits for a busy session's queued events before it shows quiet
+/// partial lines anyway.
+const IDLE_DEFER_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
 use crate::assemble::{IDLE_FLUSH, Stream};
 use crate::{Command, Notice, SessionEvent};
 
@@ -61,8 +65,8 @@ impl Task {
     pub(super) fn push_stream(&mut self, stream: Stream, data: &[u8]) {
         let now = Instant::now();
         let mut lines = std::mem::take(&mut self.lines);
-        self.streams.push(stream, data, now, &mut lines);
-        if self.streams.has_pending() && self.idle_check.is_none() {
+        let pending = self.streams.push(stream, data, now, &mut lines);
+        if pending && self.idle_check.is_none() {
             self.idle_check = Some(now + IDLE_FLUSH);
         }
         self.record_stream_lines(stream, &lines);
@@ -73,11 +77,18 @@ impl Task {
     /// Shows partial lines whose stream has been quiet for [`IDLE_FLUSH`].
     pub(super) fn flush_idle(&mut self) {
         self.idle_check = None;
-        // Events still waiting mean the peer was not quiet; we were only busy.
+        // Events still waiting may mean the peer was not quiet and we were only busy: wait for
+        // them, so a line is not cut in two. But not for ever: the waiting events may all be
+        // another client's flood, and a quiet peer's prompt must still show.
+        let now = Instant::now();
         if self.sources.iter().any(|s| !s.events.is_empty()) {
-            self.idle_check = Some(Instant::now() + IDLE_FLUSH / 4);
-            return;
+            let since = *self.idle_deferred.get_or_insert(now);
+            if now.duration_since(since) < IDLE_DEFER_LIMIT {
+                self.idle_check = Some(now + IDLE_FLUSH / 4);
+                return;
+            }
         }
+        self.idle_deferred = None;
         let idle = self.streams.take_idle(Instant::now());
         self.record_pieces(idle);
         if self.streams.has_pending() {

@@ -110,8 +110,26 @@ struct Netns {
 }
 
 impl Netns {
+    /// `tcptalk client --no-gui --json` in the namespace, to the host that never answers.
+    fn silent_host_client(&self) -> Command {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.name, BIN]);
+        cmd.args([
+            "client",
+            "--no-gui",
+            "--json",
+            "10.77.0.2",
+            "--port",
+            "8899",
+        ]);
+        cmd
+    }
+
     fn new() -> Netns {
-        let name = format!("tcptalk-test-{}", std::process::id());
+        // Tests run in parallel in one process: each namespace gets a number of its own.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let seq = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("tcptalk-test-{}-{seq}", std::process::id());
         let netns = Netns { name };
         netns.ip(&["netns", "add", &netns.name]);
         for args in [
@@ -167,16 +185,8 @@ impl Drop for Netns {
 fn a_connect_to_a_silent_host_times_out_at_the_given_timeout() {
     let netns = Netns::new();
     let started = Instant::now();
-    let out = Command::new("ip")
-        .args(["netns", "exec", &netns.name, BIN])
-        .args([
-            "client",
-            "--no-gui",
-            "--json",
-            "10.77.0.2",
-            "--port",
-            "8899",
-        ])
+    let out = netns
+        .silent_host_client()
         .args(["--timeout", "1.5"])
         .stdin(Stdio::null())
         .output()
@@ -189,5 +199,30 @@ fn a_connect_to_a_silent_host_times_out_at_the_given_timeout() {
     assert!(
         elapsed >= Duration::from_millis(1400) && elapsed < Duration::from_secs(10),
         "gave up after {elapsed:?}"
+    );
+}
+
+/// Ctrl-C while connecting to a host that never answers ends the client at once, exit 0.
+#[test]
+fn ctrl_c_while_connecting_ends_the_client_at_once() {
+    let netns = Netns::new();
+    let mut cmd = netns.silent_host_client();
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut client = Proc::spawn(&mut cmd);
+    let mut lines = Lines::new(client.child.stderr.take().expect("stderr"));
+    lines.expect("\"connecting\"");
+    let started = Instant::now();
+    let status = Command::new("kill")
+        .args(["-INT", &client.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    assert_eq!(client.wait(), 0, "{:?}", lines.rest());
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_secs(3),
+        "took {elapsed:?} (the connect timeout is 10 s)"
     );
 }
