@@ -22,7 +22,12 @@ TCPTALK_BENCH="${TCPTALK_BENCH:-$target/release/tcptalk-bench}"
 GUI_FLOOD="${GUI_FLOOD:-$target/release/gui-flood}"
 command -v Xvfb >/dev/null || { echo "needs Xvfb: apt-get install -y xvfb" >&2; exit 1; }
 
-display=":$((90 + RANDOM % 100))"
+# A display number nobody uses (no socket, no lock file).
+for _ in $(seq 50); do
+    n=$((90 + RANDOM % 400))
+    [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break
+done
+display=":$n"
 Xvfb "$display" -screen 0 1280x800x24 -noreset >/dev/null 2>&1 &
 xvfb=$!
 trap 'kill $xvfb 2>/dev/null || true' EXIT
