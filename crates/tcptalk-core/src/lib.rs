@@ -6,6 +6,7 @@
 //! typed port means, which bytes are sent, how arriving bytes are shown) are decided once and
 //! tested without a network.
 //!
+//! - [`checksum`]: checksums and line ends appended to a message (from the `crc` catalogue).
 //! - [`input`]: ports and hosts typed by a person, with errors that say what is wrong.
 //! - [`hex`]: hex text to bytes for sending, bytes to hex for showing.
 //! - [`escape`]: peer bytes and text never act as terminal control sequences.
@@ -17,6 +18,7 @@
 //! - [`log`]: the line format of the `--log FILE` session log, one line per history entry
 //!   (the GUI and the CLI must write the same format; `tcptalk-session` writes the file).
 
+pub mod checksum;
 pub mod decode;
 pub mod escape;
 pub mod hex;
@@ -25,6 +27,7 @@ pub mod input;
 pub mod lines;
 pub mod log;
 
+pub use checksum::{Checksum, LineEnd, UnknownChecksum, frame};
 pub use decode::{StreamDecoder, TextEncoding};
 pub use escape::{TerminalEscaper, display_safe, escape_char_for_display};
 pub use hex::{HexError, parse_hex, to_hex};
