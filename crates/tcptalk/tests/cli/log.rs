@@ -2,37 +2,17 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::{BIN, Lines, Proc, WAIT, json, temp_dir};
+use crate::{WAIT, json_server, temp_dir};
 
 #[test]
 fn log_file_records_every_line_with_direction_and_client() {
     let dir = temp_dir("log");
     let log = dir.join("session.log");
-    let mut cmd = Command::new(BIN);
-    cmd.args([
-        "server",
-        "--no-gui",
-        "--json",
-        "--once",
-        "--bind",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--log",
-    ])
-    .arg(&log)
-    .stdin(Stdio::piped())
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped());
-    let mut server = Proc::spawn(&mut cmd);
-    let mut lines = Lines::new(server.child.stderr.take().expect("stderr"));
-    let port = json(&lines.expect("\"listening\""))["port"]
-        .as_u64()
-        .expect("port");
-    let mut client = TcpStream::connect(("127.0.0.1", port as u16)).expect("connect");
+    let log_arg = log.display().to_string();
+    let (mut server, mut lines, port) = json_server(&["--once", "--log", &log_arg]);
+    let mut client = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     lines.expect("\"connected\"");
     let mut stdin = server.child.stdin.take().expect("stdin");
     stdin.write_all("回复\n".as_bytes()).expect("stdin");
