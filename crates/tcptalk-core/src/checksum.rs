@@ -124,7 +124,44 @@ pub enum LineEnd {
     CrLf,
 }
 
+/// A line end name that is none of ours.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown line end '{input}': use one of none, lf, cr, crlf")]
+pub struct UnknownLineEnd {
+    pub input: String,
+}
+
+impl FromStr for LineEnd {
+    type Err = UnknownLineEnd;
+
+    /// The names of [`LineEnd::name`] in any case, and `\n`-style spellings.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "none" | "" => Ok(LineEnd::None),
+            "lf" | "\\n" => Ok(LineEnd::Lf),
+            "cr" | "\\r" => Ok(LineEnd::Cr),
+            "crlf" | "cr-lf" | "\\r\\n" => Ok(LineEnd::CrLf),
+            _ => Err(UnknownLineEnd {
+                input: text.trim().to_string(),
+            }),
+        }
+    }
+}
+
 impl LineEnd {
+    /// Every line end, in the order a menu lists them.
+    pub const ALL: [LineEnd; 4] = [LineEnd::None, LineEnd::Lf, LineEnd::Cr, LineEnd::CrLf];
+
+    /// The name on the command line (`--eol crlf`) and in saved commands.
+    pub fn name(self) -> &'static str {
+        match self {
+            LineEnd::None => "none",
+            LineEnd::Lf => "lf",
+            LineEnd::Cr => "cr",
+            LineEnd::CrLf => "crlf",
+        }
+    }
+
     pub fn bytes(self) -> &'static [u8] {
         match self {
             LineEnd::None => b"",
@@ -205,6 +242,11 @@ mod tests {
             " CRC16_Modbus ".parse::<Checksum>(),
             Ok(Checksum::Crc16Modbus)
         );
+        for line_end in LineEnd::ALL {
+            assert_eq!(line_end.name().parse::<LineEnd>(), Ok(line_end));
+        }
+        assert_eq!("CRLF".parse::<LineEnd>(), Ok(LineEnd::CrLf));
+        assert!("lfcr".parse::<LineEnd>().is_err());
         let err = "crc64".parse::<Checksum>().expect_err("unknown");
         assert!(err.to_string().contains("crc16-modbus"), "{err}");
     }

@@ -7,6 +7,10 @@
 //! tested without a network.
 //!
 //! - [`checksum`]: checksums and line ends appended to a message (from the `crc` catalogue).
+//! - [`message`]: a message as typed (text with escapes, or hex; line end; checksum) to the
+//!   bytes it stands for, and how the history shows them.
+//! - [`schedule`]: the interval and count of a periodic send, as typed.
+//! - [`progress`]: a transfer's bytes, rate and time left, as shown.
 //! - [`input`]: ports and hosts typed by a person, with errors that say what is wrong.
 //! - [`hex`]: hex text to bytes for sending, bytes to hex for showing.
 //! - [`escape`]: peer bytes and text never act as terminal control sequences.
@@ -26,8 +30,11 @@ pub mod history;
 pub mod input;
 pub mod lines;
 pub mod log;
+pub mod message;
+pub mod progress;
+pub mod schedule;
 
-pub use checksum::{Checksum, LineEnd, UnknownChecksum, frame};
+pub use checksum::{Checksum, LineEnd, UnknownChecksum, UnknownLineEnd, frame};
 pub use decode::{StreamDecoder, TextEncoding};
 pub use escape::{TerminalEscaper, display_safe, escape_char_for_display};
 pub use hex::{HexError, parse_hex, to_hex};
@@ -37,3 +44,6 @@ pub use history::{
 pub use input::{Host, HostNameProblem, InputError, parse_host, parse_port, parse_socket_target};
 pub use lines::LineAssembler;
 pub use log::Direction;
+pub use message::{BodyFormat, ComposeError, Composed, EscapeError, Message};
+pub use progress::{TransferProgress, clock, human_bytes};
+pub use schedule::{Schedule, ScheduleError, parse_count, parse_interval_ms};

@@ -8,6 +8,7 @@ use crate::client::ClientWindow;
 use crate::fonts::install_fonts;
 use crate::pacer::FramePacer;
 use crate::probe::Probe;
+use crate::sending::SharedBook;
 use crate::server::ServerWindow;
 use crate::settings::Settings;
 use crate::{GuiError, Lang, Launch, Windows};
@@ -82,6 +83,23 @@ impl TcptalkApp {
             client.set_pacer(pacer.clone());
             client
         });
+        let (mut server, mut client) = (server, client);
+        // One book of saved commands for both windows, kept in the config folder.
+        if let Some(path) = tcptalk_session::default_book_path() {
+            let (book, error) = SharedBook::open(path);
+            for pane in [
+                server.as_mut().map(ServerWindow::pane_mut),
+                client.as_mut().map(ClientWindow::pane_mut),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                pane.set_command_book(book.clone());
+                if let Some(error) = &error {
+                    pane.show_problem(lang.book_error(error));
+                }
+            }
+        }
         TcptalkApp {
             server,
             client,

@@ -14,7 +14,7 @@ use tokio::runtime::Handle;
 
 use crate::Lang;
 use crate::pacer::FramePacer;
-use crate::pane::{Outgoing, Pane};
+use crate::pane::Pane;
 use crate::rows::{HistoryView, Side};
 use crate::settings::{DEFAULT_HOST, DEFAULT_PORT, Settings, parse_encoding};
 use crate::widgets::text_width;
@@ -199,9 +199,11 @@ impl ClientWindow {
                 }
             });
         });
+        let to = self.send_target();
+        self.pane.saved_side_panel(ui, to);
         egui::CentralPanel::default().show(ui, |ui| {
             self.top_grid(ui);
-            let action = self.pane.show_boxes(ui);
+            let action = self.pane.show_boxes(ui, to);
             if action.send {
                 self.send();
             }
@@ -318,24 +320,27 @@ impl ClientWindow {
         if self.pane.message.is_empty() {
             return;
         }
-        let lang = self.pane.lang;
-        let Some(Phase::Connected { peer, .. }) = &self.phase else {
-            self.pane
-                .problem(lang.texts().nothing_sent_no_server.to_string());
-            return;
-        };
-        let peer = *peer;
-        let payload = match self.pane.outgoing() {
-            Outgoing::Message(payload) => payload,
-            Outgoing::Nothing | Outgoing::Refused => return,
-        };
-        let report = self.pane.session.send(Target::One(peer), payload);
-        match report.failed.last() {
-            Some((target, error)) => self.pane.show_problem(lang.send_failed(target, error)),
+        match self.send_target() {
+            Some(to) => self.pane.send_typed(to),
             None => {
-                self.pane.notice = None;
-                self.pane.message_sent();
+                let text = self.pane.lang.texts().nothing_sent_no_server.to_string();
+                self.pane.problem(text);
             }
+        }
+    }
+
+    /// 定时发送 → 开始, as if clicked.
+    pub fn start_periodic(&mut self) {
+        if let Some(to) = self.send_target() {
+            self.pane.start_periodic(to);
+        }
+    }
+
+    /// The server, while connected.
+    fn send_target(&self) -> Option<Target> {
+        match &self.phase {
+            Some(Phase::Connected { peer, .. }) => Some(Target::One(*peer)),
+            _ => None,
         }
     }
 

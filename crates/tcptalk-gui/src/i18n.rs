@@ -11,6 +11,8 @@ use tcptalk_net::{ByteCounts, CloseReason, NetError, SendError};
 
 use crate::Lang;
 
+mod sending;
+
 /// Fixed texts of one language.
 #[derive(Debug)]
 pub struct Texts {
@@ -529,30 +531,11 @@ impl Lang {
     }
 }
 
-/// `12 bytes`, `3.4 KB`, `56.7 MB` (powers of 1000, as file managers show sizes).
-pub fn human_size(bytes: u64) -> String {
-    let b = bytes as f64;
-    if bytes < 1000 {
-        format!("{bytes} B")
-    } else if bytes < 1_000_000 {
-        format!("{:.1} KB", b / 1e3)
-    } else if bytes < 1_000_000_000 {
-        format!("{:.1} MB", b / 1e6)
-    } else {
-        format!("{:.2} GB", b / 1e9)
-    }
-}
+pub use tcptalk_core::human_bytes as human_size;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_are_short() {
-        assert_eq!(human_size(12), "12 B");
-        assert_eq!(human_size(3_400), "3.4 KB");
-        assert_eq!(human_size(60_000_000), "60.0 MB");
-    }
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| {

@@ -21,6 +21,7 @@ mod pacer;
 mod pane;
 mod probe;
 mod rows;
+mod sending;
 mod server;
 mod settings;
 mod widgets;
@@ -35,6 +36,7 @@ pub use fonts::{
 pub use i18n::Texts;
 pub use pane::Pane;
 pub use rows::{HistoryView, Side};
+pub use sending::{RecallStep, SharedBook};
 pub use server::ServerWindow;
 pub use settings::Settings;
 pub use tcptalk_session::{DISPLAY_CHARS, SharedLog};

@@ -7,12 +7,12 @@ use std::time::SystemTime;
 use egui::{Align, Id, Layout, RichText, Ui, Vec2};
 use tcptalk_core::TextEncoding;
 use tcptalk_core::history::HistoryLimits;
-use tcptalk_core::parse_hex;
-use tcptalk_session::{Notice, Payload, Session, SessionConfig, SessionEvent, SharedLog, View};
+use tcptalk_session::{Notice, Session, SessionConfig, SessionEvent, SharedLog, Target, View};
 use tokio::runtime::Handle;
 
 use crate::Lang;
 use crate::rows::{HistoryView, Side, default_save_path};
+use crate::sending::SendTools;
 use crate::widgets::{self, ERROR_TEXT, InputAction};
 
 /// Height kept below the message box for the send row.
@@ -48,17 +48,8 @@ pub struct Pane {
     scroll_to_row: Option<usize>,
     side: Side,
     focus_message: bool,
-}
-
-/// What 发送信息 should do with the typed message.
-#[derive(Debug)]
-pub(crate) enum Outgoing {
-    /// Nothing typed (or hex text with no bytes in it): nothing happens.
-    Nothing,
-    /// This message.
-    Message(Payload),
-    /// The message cannot be sent; the notice says why and the message stays for fixing.
-    Refused,
+    /// 行尾, 校验, 定时发送, 发送文件, 常用指令 and Up / Down recall.
+    pub(crate) tools: SendTools,
 }
 
 impl Pane {
@@ -88,6 +79,7 @@ impl Pane {
             scroll_to_row: None,
             side,
             focus_message: false,
+            tools: SendTools::default(),
         }
     }
 
@@ -210,30 +202,9 @@ impl Pane {
                 self.logging = false;
                 self.notice = Some(format!("{}{error}", lang.texts().log_failed));
             }
-            other => return Some(other),
+            other => return self.on_job_event(other),
         }
         None
-    }
-
-    /// The bytes the typed message stands for: the text in the window's encoding, or with
-    /// 十六进制发送 the bytes the hex text spells. Hex with a mistake sends nothing at all and
-    /// the notice says where the mistake is.
-    pub(crate) fn outgoing(&mut self) -> Outgoing {
-        if self.message.is_empty() {
-            return Outgoing::Nothing;
-        }
-        if !self.hex_send {
-            return Outgoing::Message(Payload::Text(self.message.clone()));
-        }
-        match parse_hex(&self.message) {
-            Ok(bytes) if bytes.is_empty() => Outgoing::Nothing,
-            Ok(bytes) => Outgoing::Message(Payload::Bytes(bytes)),
-            Err(err) => {
-                let lang = self.lang;
-                self.problem(lang.bad_hex(&lang.hex_error(&err)));
-                Outgoing::Refused
-            }
-        }
     }
 
     /// After a send: the input is emptied and keeps (or gets back) the focus.
@@ -286,7 +257,9 @@ impl Pane {
     }
 
     /// Draws 历史信息 and 发送的信息, sharing the height left above the send row.
-    pub(crate) fn show_boxes(&mut self, ui: &mut Ui) -> InputAction {
+    pub(crate) fn show_boxes(&mut self, ui: &mut Ui, to: Option<Target>) -> InputAction {
+        self.take_picked();
+        self.saved_shortcuts(ui, to);
         let texts = self.lang.texts();
         let label_height =
             ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
@@ -307,7 +280,8 @@ impl Pane {
         let banners = usize::from(banner.is_some()) + usize::from(lost.is_some());
         let chrome = 2.0 * (label_height + GROUP_CHROME + ui.spacing().item_spacing.y)
             + banners as f32 * label_height;
-        let each = ((ui.available_height() - SEND_ROW - chrome) / 2.0).max(40.0);
+        let tools = Pane::tool_rows_height(ui);
+        let each = ((ui.available_height() - SEND_ROW - tools - chrome) / 2.0).max(40.0);
 
         let mut save = false;
         let mut copy = false;
@@ -381,6 +355,7 @@ impl Pane {
                 ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                     let tick = egui::Checkbox::new(&mut self.hex_send, texts.hex_send);
                     ui.add(tick).on_hover_text(texts.hex_send_hint);
+                    self.send_options(ui);
                 });
                 label
             })
@@ -406,7 +381,23 @@ impl Pane {
             self.focus_message = false;
             ui.memory_mut(|memory| memory.request_focus(message_id));
         }
+        if let Some(step) = action.recall {
+            self.recall(step);
+        }
+        self.tool_rows(ui, to);
         action
+    }
+
+    /// The 常用指令 panel at the window's right edge, when it is open. Call before the
+    /// central panel.
+    pub(crate) fn saved_side_panel(&mut self, ui: &mut Ui, to: Option<Target>) {
+        if !self.tools.show_saved {
+            return;
+        }
+        egui::Panel::right(self.id("saved-panel"))
+            .resizable(true)
+            .default_size(230.0)
+            .show(ui, |ui| self.saved_panel(ui, to));
     }
 
     /// The status bar: 连接状态： and its icon, then `middle` (progress, counts), the last

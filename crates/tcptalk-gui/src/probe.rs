@@ -7,6 +7,9 @@
 //!   eframe measured it (building, painting and swapping).
 //! - A file `DIR/save-request` holding a path makes the window save its history there, as
 //!   保存历史 does, in the background.
+//! - A file `DIR/request` holds lines that do what a person would: `show-saved` opens the
+//!   常用指令 panel; `periodic MS COUNT EOL TEXT` types TEXT, sets 行尾 (none/lf/cr/crlf),
+//!   间隔 and 次数 (`-` for no limit) and clicks 开始; `stop-periodic` clicks 停止.
 //!
 //! The writing happens on a thread of its own; a frame only sends one short line to it.
 
@@ -26,6 +29,7 @@ pub const BENCH_DIR_VAR: &str = "TCPTALK_BENCH_DIR";
 pub(crate) struct Probe {
     lines: mpsc::Sender<String>,
     save_request: Arc<Mutex<Option<PathBuf>>>,
+    requests: Arc<Mutex<Vec<String>>>,
     frame: u64,
 }
 
@@ -43,11 +47,14 @@ impl Probe {
         let (lines, rx) = mpsc::channel::<String>();
         let save_request = Arc::new(Mutex::new(None));
         let request = save_request.clone();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let more = requests.clone();
         let ctx = ctx.clone();
         let spawned = std::thread::Builder::new()
             .name("tcptalk-bench-probe".into())
             .spawn(move || {
                 let request_file = dir.join("save-request");
+                let requests_file = dir.join("request");
                 loop {
                     match rx.recv_timeout(Duration::from_millis(50)) {
                         Ok(line) => {
@@ -68,6 +75,13 @@ impl Probe {
                         }
                         ctx.request_repaint();
                     }
+                    if let Ok(text) = std::fs::read_to_string(&requests_file) {
+                        let _ = std::fs::remove_file(&requests_file);
+                        if let Ok(mut list) = more.lock() {
+                            list.extend(text.lines().map(str::to_string));
+                        }
+                        ctx.request_repaint();
+                    }
                 }
             });
         if let Err(err) = spawned {
@@ -77,6 +91,7 @@ impl Probe {
         Some(Probe {
             lines,
             save_request,
+            requests,
             frame: 0,
         })
     }
@@ -94,6 +109,14 @@ impl Probe {
             pane.set_save_path(&path.display().to_string());
             pane.save_history();
         }
+        let requests = self
+            .requests
+            .lock()
+            .map(|mut list| std::mem::take(&mut *list))
+            .unwrap_or_default();
+        for request in requests {
+            apply(server, &request);
+        }
         let ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
@@ -104,5 +127,28 @@ impl Probe {
             "{ms}\t{}\t{rows}\t{saving}\t{cost_us}\n",
             self.frame
         ));
+    }
+}
+
+/// Does what a `DIR/request` line asks, as the clicks it stands for would.
+fn apply(server: &mut ServerWindow, request: &str) {
+    let mut words = request.splitn(5, ' ');
+    match words.next() {
+        Some("show-saved") => server.pane_mut().show_saved_commands(true),
+        Some("stop-periodic") => server.pane_mut().stop_periodic(),
+        Some("periodic") => {
+            let every = words.next().unwrap_or("1000");
+            let count = words.next().filter(|count| *count != "-").unwrap_or("");
+            let line_end = words.next().and_then(|eol| eol.parse().ok());
+            let text = words.next().unwrap_or("");
+            let pane = server.pane_mut();
+            pane.set_message(text);
+            pane.set_periodic_fields(every, count);
+            if let Some(line_end) = line_end {
+                pane.set_line_end(line_end);
+            }
+            server.start_periodic();
+        }
+        _ => tracing::warn!(request, "unknown benchmark request"),
     }
 }

@@ -112,6 +112,16 @@ pub fn notice_text(side: Side, lang: Lang, notice: &Notice) -> String {
         Notice::Saved { path, lines } => lang.saved(*lines, path),
         Notice::SaveFailed { path, error } => lang.save_failed(path, error),
         Notice::LogFailed { error } => format!("{}{error}", texts.log_failed),
+        Notice::PeriodicPaused { peer } => lang.periodic_paused(peer),
+        Notice::PeriodicResumed => lang.periodic_resumed().to_string(),
+        Notice::PeriodicEnded { sent, end } => lang.periodic_ended(*sent, *end),
+        Notice::FileSent {
+            name,
+            size,
+            sha256,
+            elapsed,
+        } => lang.file_sent(name, *size, sha256, *elapsed),
+        Notice::FileFailed { name, error } => lang.file_failed(name, error),
         Notice::Text(text) => text.clone(),
         other => other.log_text(),
     }

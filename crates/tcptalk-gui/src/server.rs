@@ -15,7 +15,7 @@ use tokio::runtime::Handle;
 
 use crate::Lang;
 use crate::pacer::FramePacer;
-use crate::pane::{Outgoing, Pane};
+use crate::pane::Pane;
 use crate::rows::{HistoryView, Side};
 use crate::settings::{DEFAULT_PORT, Settings, parse_encoding};
 use crate::widgets::text_width;
@@ -208,9 +208,11 @@ impl ServerWindow {
                 }
             });
         });
+        let to = self.send_target();
+        self.pane.saved_side_panel(ui, to);
         egui::CentralPanel::default().show(ui, |ui| {
             self.top_row(ui);
-            let action = self.pane.show_boxes(ui);
+            let action = self.pane.show_boxes(ui, to);
             if action.send {
                 self.send();
             }
@@ -354,33 +356,34 @@ impl ServerWindow {
 
     /// 发送信息: to the chosen client or to all; an empty message does nothing.
     fn send(&mut self) {
-        let lang = self.pane.lang;
-        let texts = lang.texts();
         if self.pane.message.is_empty() {
             return;
         }
-        if self.peers.is_empty() {
-            self.pane.problem(texts.nothing_sent_no_client.to_string());
-            return;
+        match self.send_target() {
+            Some(to) => self.pane.send_typed(to),
+            None => {
+                let text = self.pane.lang.texts().nothing_sent_no_client.to_string();
+                self.pane.problem(text);
+            }
         }
-        let payload = match self.pane.outgoing() {
-            Outgoing::Message(payload) => payload,
-            Outgoing::Nothing | Outgoing::Refused => return,
-        };
-        let to = match self.target {
+    }
+
+    /// 定时发送 → 开始, as if clicked: the typed message to the chosen client or to all.
+    pub fn start_periodic(&mut self) {
+        if let Some(to) = self.send_target() {
+            self.pane.start_periodic(to);
+        }
+    }
+
+    /// Where sending goes now: the chosen client or all; `None` with nobody connected.
+    fn send_target(&self) -> Option<SendTarget> {
+        if self.peers.is_empty() {
+            return None;
+        }
+        Some(match self.target {
             Target::All => SendTarget::All,
             Target::One(id) => SendTarget::One(id),
-        };
-        let report = self.pane.session.send(to, payload);
-        // The session recorded the failures; the last one is shown in red.
-        match report.failed.last() {
-            Some((peer, error)) => self.pane.show_problem(lang.send_failed(peer, error)),
-            None => self.pane.notice = None,
-        }
-        if report.sent > 0 {
-            // Sent to some: the input is emptied, the red notice about the others stays.
-            self.pane.message_sent();
-        }
+        })
     }
 }
 

@@ -162,6 +162,8 @@ pub fn history_view(
 pub struct InputAction {
     /// Enter was pressed in the input: send.
     pub send: bool,
+    /// Up or Down in a one-line message: bring back an earlier (or later) one.
+    pub recall: Option<crate::sending::RecallStep>,
 }
 
 /// The multi-line message input: Enter sends, Shift+Enter starts a new line.
@@ -175,6 +177,21 @@ pub fn message_input(
 ) -> InputAction {
     let has_focus = ui.memory(|memory| memory.has_focus(id));
     let send = has_focus && ui.input_mut(take_enter_keys);
+    // Like a shell: Up and Down walk through earlier messages, unless the message has several
+    // lines to move between.
+    let recall = (has_focus && !text.contains('\n'))
+        .then(|| {
+            ui.input_mut(|input| {
+                if input.consume_key(Modifiers::NONE, Key::ArrowUp) {
+                    Some(crate::sending::RecallStep::Older)
+                } else if input.consume_key(Modifiers::NONE, Key::ArrowDown) {
+                    Some(crate::sending::RecallStep::Newer)
+                } else {
+                    None
+                }
+            })
+        })
+        .flatten();
     let edit = TextEdit::multiline(text)
         .id(id)
         .hint_text(RichText::new(hint).color(Color32::from_gray(160)))
@@ -182,7 +199,7 @@ pub fn message_input(
         .frame(egui::Frame::NONE)
         .desired_width(f32::INFINITY);
     ui.add_sized(size, edit).labelled_by(label.id);
-    InputAction { send }
+    InputAction { send, recall }
 }
 
 /// Takes a plain Enter (send) out of this frame's input, and turns Ctrl+Enter into

@@ -23,9 +23,11 @@
 //! events.
 
 mod assemble;
+mod jobs;
 mod log;
 mod notice;
 mod registry;
+mod saved;
 mod send;
 mod task;
 mod transcript;
@@ -42,10 +44,13 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
 pub use assemble::{HEX_BYTES_PER_LINE, HEX_MARK, IDLE_FLUSH, MAX_LINE_CHARS, View};
+pub use jobs::{FileError, FileStatus, JobId, JobStatus, PeriodicEnd, PeriodicStatus};
 pub use log::SharedLog;
 pub use notice::Notice;
 pub use registry::{PeerId, PeerStatus, Registry, plain_addr};
-pub use send::{Payload, SLOW_PEER_GRACE, SendReport, Target};
+pub use saved::{BookError, CommandBook, SavedCommand, default_book_path};
+pub use send::{SLOW_PEER_GRACE, SendReport, Target};
+pub use tcptalk_core::{BodyFormat, Checksum, ComposeError, LineEnd, Message, Schedule};
 
 pub use transcript::{DISPLAY_CHARS, Row, Transcript};
 
@@ -166,6 +171,39 @@ pub enum SessionEvent {
     LogFailed {
         error: String,
     },
+    /// A periodic send waits for `peer`, which stopped reading.
+    PeriodicPaused {
+        job: JobId,
+        peer: String,
+    },
+    PeriodicResumed {
+        job: JobId,
+    },
+    /// A periodic send ended after `sent` sends.
+    PeriodicEnded {
+        job: JobId,
+        sent: u64,
+        end: PeriodicEnd,
+    },
+    /// A file transfer has handed `sent` of `total` bytes to the connection (a few per second).
+    FileProgress {
+        job: JobId,
+        sent: u64,
+        total: u64,
+    },
+    /// A file went out whole; `sha256` is of the bytes sent, in lowercase hex.
+    FileSent {
+        job: JobId,
+        name: String,
+        size: u64,
+        sha256: String,
+        elapsed: std::time::Duration,
+    },
+    FileFailed {
+        job: JobId,
+        name: String,
+        error: FileError,
+    },
 }
 
 /// What the session shares with its front end, behind one lock: the history and the
@@ -178,6 +216,10 @@ pub struct Shared {
     view: View,
     saving: Option<SaveProgress>,
     keep_history: bool,
+    /// Periodic sends and file transfers running, and how far each has come.
+    jobs: std::collections::BTreeMap<JobId, JobStatus>,
+    /// A server is listening (a timer sending to all clients then waits for one).
+    listening: bool,
 }
 
 impl Shared {
@@ -197,6 +239,11 @@ impl Shared {
     /// How far a save of the history has come, while one runs.
     pub fn saving(&self) -> Option<SaveProgress> {
         self.saving
+    }
+
+    /// How far a periodic send or file transfer has come, while it runs.
+    pub fn job(&self, job: JobId) -> Option<&JobStatus> {
+        self.jobs.get(&job)
     }
 }
 
@@ -293,6 +340,25 @@ enum Command {
         peer: PeerId,
         queued: u64,
     },
+    StartPeriodic {
+        job: JobId,
+        to: Target,
+        out: send::Outgoing,
+        schedule: Schedule,
+    },
+    SendFile {
+        job: JobId,
+        to: Target,
+        path: PathBuf,
+    },
+    StopJob(JobId),
+    /// From a job's task: pass this on.
+    JobEvent(SessionEvent),
+    /// From a job's task: it is over, and this says how.
+    JobEnded {
+        job: JobId,
+        event: SessionEvent,
+    },
     Clear,
     Save(PathBuf),
     SaveDone {
@@ -337,6 +403,8 @@ impl Session {
             view: config.view,
             saving: None,
             keep_history: config.keep_history,
+            jobs: std::collections::BTreeMap::new(),
+            listening: false,
         });
         let waker = Arc::new(Waker::default());
         let task = task::Task::new(

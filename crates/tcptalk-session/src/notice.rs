@@ -73,6 +73,26 @@ pub enum Notice {
     LogFailed {
         error: String,
     },
+    /// A periodic send waits for `peer`, which stopped reading.
+    PeriodicPaused {
+        peer: String,
+    },
+    PeriodicResumed,
+    PeriodicEnded {
+        sent: u64,
+        end: crate::PeriodicEnd,
+    },
+    /// A file went out whole.
+    FileSent {
+        name: String,
+        size: u64,
+        sha256: String,
+        elapsed: Duration,
+    },
+    FileFailed {
+        name: String,
+        error: crate::FileError,
+    },
     /// Text a front end worded itself (a bad port the user typed, ...).
     Text(String),
 }
@@ -115,6 +135,30 @@ impl fmt::Display for Notice {
             Notice::LogFailed { error } => {
                 write!(f, "cannot write the log, logging stopped: {error}")
             }
+            Notice::PeriodicPaused { peer } => write!(
+                f,
+                "periodic send paused: {peer} is not reading (it resumes when it reads)"
+            ),
+            Notice::PeriodicResumed => f.write_str("periodic send resumed"),
+            Notice::PeriodicEnded { sent, end } => {
+                let why = match end {
+                    crate::PeriodicEnd::Done => "done",
+                    crate::PeriodicEnd::Stopped => "stopped",
+                    crate::PeriodicEnd::NoPeer => "nobody to send to",
+                };
+                write!(f, "periodic send ended ({why}) after {sent} sends")
+            }
+            Notice::FileSent {
+                name,
+                size,
+                sha256,
+                elapsed,
+            } => write!(
+                f,
+                "sent file {name}: {size} bytes in {:.1} s, SHA-256 {sha256}",
+                elapsed.as_secs_f64()
+            ),
+            Notice::FileFailed { name, error } => write!(f, "file {name} not sent whole: {error}"),
             Notice::Text(text) => f.write_str(text),
         }
     }

@@ -2,7 +2,7 @@
 //! that does not read.
 //!
 //! Two ways, for two kinds of front end:
-//! - [`SessionHandle::send`], for a window: never waits. Each peer's queue takes the whole message or
+//! - [`SessionHandle::send`], for a window (and timers): never waits. Each peer's queue takes the whole message or
 //!   none of it, so a message is never sent in part; a peer whose queue is full is reported.
 //!   The message is one history entry, shown as typed (or as hex).
 //! - [`SessionHandle::send_stream`], for the terminal's stdin: waits while a peer does not read (TCP
@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use tcptalk_core::log::Direction;
-use tcptalk_core::{display_safe, to_hex};
+use tcptalk_core::{ComposeError, Composed, Message};
 use tcptalk_net::{Connection, SendError};
 
 use crate::assemble::HEX_MARK;
@@ -31,13 +31,20 @@ pub enum Target {
     One(PeerId),
 }
 
-/// What a message is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Payload {
-    /// Text, sent in the session's encoding and shown as typed.
-    Text(String),
-    /// Exact bytes (typed as hex), shown as `[HEX] 48 65`.
-    Bytes(Vec<u8>),
+/// A composed message ready to go: its bytes, and how the history shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct Outgoing {
+    pub(crate) data: Bytes,
+    pub(crate) shown: String,
+}
+
+impl Outgoing {
+    pub(crate) fn new(composed: &Composed) -> Self {
+        Outgoing {
+            data: Bytes::from(composed.wire()),
+            shown: composed.shown(HEX_MARK),
+        }
+    }
 }
 
 /// What [`SessionHandle::send`] did.
@@ -49,21 +56,49 @@ pub struct SendReport {
     pub failed: Vec<(String, SendError)>,
 }
 
+/// What one delivery did, with the ids a periodic send needs to wait for a full peer.
+#[derive(Debug, Default)]
+pub(crate) struct Delivery {
+    pub(crate) sent: usize,
+    /// Whom `to` named that is not connected (a chosen client that left).
+    pub(crate) missing: usize,
+    pub(crate) failed: Vec<(PeerId, String, SendError)>,
+}
+
 impl SessionHandle {
-    /// Sends a message without waiting (for a window). See the module docs.
-    pub fn send(&self, to: Target, payload: Payload) -> SendReport {
+    /// Sends a message without waiting (for a window). It is composed in the session's
+    /// encoding; a mistake in it (hex, an escape) sends nothing and says where. See the module
+    /// docs.
+    pub fn send(&self, to: Target, message: &Message) -> Result<SendReport, ComposeError> {
+        let out = self.compose(message)?;
+        let delivery = self.deliver(to, &out);
+        for (_, peer, error) in &delivery.failed {
+            self.note(crate::Notice::SendFailed {
+                peer: peer.clone(),
+                error: error.clone(),
+            });
+        }
+        Ok(SendReport {
+            sent: delivery.sent,
+            failed: delivery
+                .failed
+                .into_iter()
+                .map(|(_, label, error)| (label, error))
+                .collect(),
+        })
+    }
+
+    /// `message` as bytes in the session's encoding now.
+    pub(crate) fn compose(&self, message: &Message) -> Result<Outgoing, ComposeError> {
+        let encoding = self.shared.lock().view.encoding;
+        Ok(Outgoing::new(&message.compose(encoding)?))
+    }
+
+    /// Hands `out` to each peer `to` names that has room for all of it, and records it once in
+    /// the history (as sent to the one peer, or to a group).
+    pub(crate) fn deliver(&self, to: Target, out: &Outgoing) -> Delivery {
         let mut shared = self.shared.lock();
-        let (data, shown) = match payload {
-            Payload::Text(text) => (
-                Bytes::from(shared.view.encoding.encode(&text)),
-                display_safe(&text),
-            ),
-            Payload::Bytes(bytes) => {
-                let shown = format!("{HEX_MARK}{}", to_hex(&bytes));
-                (Bytes::from(bytes), shown)
-            }
-        };
-        let mut report = SendReport::default();
+        let mut delivery = Delivery::default();
         let mut reached = Vec::new();
         let peers = shared.peers();
         let ids = match to {
@@ -72,15 +107,18 @@ impl SessionHandle {
         };
         for id in ids {
             let Some(peer) = peers.get(id) else {
-                report.failed.push((id.to_string(), SendError::Closed));
+                delivery.missing += 1;
+                delivery
+                    .failed
+                    .push((id, id.to_string(), SendError::Closed));
                 continue;
             };
-            match peer.conn.try_send(data.clone()) {
+            match peer.conn.try_send(out.data.clone()) {
                 Ok(()) => reached.push(id),
-                Err(error) => report.failed.push((peer.label.clone(), error)),
+                Err(error) => delivery.failed.push((id, peer.label.clone(), error)),
             }
         }
-        report.sent = reached.len();
+        delivery.sent = reached.len();
         // Into the history here, under the lock the session takes to add what arrives: an
         // answer to this message can never be shown before it.
         let peer = match reached.as_slice() {
@@ -91,20 +129,18 @@ impl SessionHandle {
         if let Some(peer) = peer {
             let at = SystemTime::now();
             if shared.keep_history {
-                shared.transcript.push(at, Direction::Sent, peer, &shown);
+                shared
+                    .transcript
+                    .push(at, Direction::Sent, peer, &out.shown);
             }
             drop(shared);
-            self.command(Command::Sent { peer, shown, at });
-        } else {
-            drop(shared);
-        }
-        for (peer, error) in &report.failed {
-            self.note(crate::Notice::SendFailed {
-                peer: peer.clone(),
-                error: error.clone(),
+            self.command(Command::Sent {
+                peer,
+                shown: out.shown.clone(),
+                at,
             });
         }
-        report
+        delivery
     }
 
     /// Sends bytes of a stream, waiting while a peer does not read (for the terminal). Returns
@@ -113,23 +149,7 @@ impl SessionHandle {
         if data.is_empty() {
             return 0;
         }
-        let conns: Vec<Connection> = {
-            let shared = self.shared.lock();
-            let peers = shared.peers();
-            match to {
-                // One being closed (a slow peer just dropped) is not waited for again.
-                Target::All => peers
-                    .peers()
-                    .filter(|peer| !peer.conn.is_closed())
-                    .map(|peer| peer.conn.clone())
-                    .collect(),
-                Target::One(id) => peers
-                    .get(id)
-                    .map(|peer| peer.conn.clone())
-                    .into_iter()
-                    .collect(),
-            }
-        };
+        let conns = self.connections(to);
         // Recorded before it leaves, so an echo can never be logged before what it echoes.
         self.command(Command::SentStream {
             to,
@@ -146,7 +166,26 @@ impl SessionHandle {
         reached
     }
 
-    async fn send_or_drop_slow(&self, conn: &Connection, data: Bytes) -> bool {
+    /// The open connections `to` names, now.
+    pub(crate) fn connections(&self, to: Target) -> Vec<Connection> {
+        let shared = self.shared.lock();
+        let peers = shared.peers();
+        match to {
+            // One being closed (a slow peer just dropped) is not waited for again.
+            Target::All => peers
+                .peers()
+                .filter(|peer| !peer.conn.is_closed())
+                .map(|peer| peer.conn.clone())
+                .collect(),
+            Target::One(id) => peers
+                .get(id)
+                .map(|peer| peer.conn.clone())
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    pub(crate) async fn send_or_drop_slow(&self, conn: &Connection, data: Bytes) -> bool {
         match conn.try_send(data.clone()) {
             Ok(()) => true,
             // A peer that left in the meantime simply misses it.

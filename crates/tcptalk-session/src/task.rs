@@ -18,10 +18,12 @@ use tcptalk_net::{
 };
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 mod record;
 
 use crate::assemble::{Stream, Streams};
+use crate::jobs::{self, JobId};
 use crate::registry::{Peer, plain_addr};
 use crate::{
     Attempt, Command, Notice, SessionConfig, SessionEvent, SharedLog, SharedState, Target, Waker,
@@ -75,6 +77,8 @@ pub(crate) struct Task {
     lines: Vec<String>,
     /// The front end dropped its handle: stop everything and end once it has stopped.
     closing: bool,
+    /// Periodic sends and file transfers running, each stopped by its token.
+    jobs: std::collections::HashMap<JobId, CancellationToken>,
 }
 
 impl Task {
@@ -104,6 +108,7 @@ impl Task {
             forward_received: config.forward_received,
             lines: Vec::new(),
             closing: false,
+            jobs: std::collections::HashMap::new(),
         }
     }
 
@@ -149,11 +154,34 @@ impl Task {
 
     fn close_all(&mut self) {
         self.closing = true;
+        for job in self.jobs.values() {
+            job.cancel();
+        }
         for source in &self.sources {
             match &source.control {
                 Control::Server(handle) => handle.stop(),
                 Control::Client { handle, .. } => handle.cancel(),
             }
+        }
+    }
+
+    /// A job's stop token (cancelled with the session, too).
+    fn add_job(&mut self, job: JobId) -> CancellationToken {
+        let cancel = CancellationToken::new();
+        if self.closing {
+            cancel.cancel();
+        }
+        self.jobs.insert(job, cancel.clone());
+        cancel
+    }
+
+    /// What a job talks to the session through: the internal channel, which does not keep the
+    /// session alive once its front end has gone.
+    fn job_handle(&self) -> crate::SessionHandle {
+        crate::SessionHandle {
+            commands: self.loopback.clone(),
+            shared: self.shared.clone(),
+            waker: self.waker.clone(),
         }
     }
 
@@ -312,6 +340,34 @@ impl Task {
                     .await?;
                 }
             }
+            Command::StartPeriodic {
+                job,
+                to,
+                out,
+                schedule,
+            } => {
+                let cancel = self.add_job(job);
+                let session = self.job_handle();
+                self.runtime
+                    .spawn(jobs::run_periodic(session, job, to, out, schedule, cancel));
+            }
+            Command::SendFile { job, to, path } => {
+                let cancel = self.add_job(job);
+                let session = self.job_handle();
+                self.runtime
+                    .spawn(jobs::run_file(session, job, to, path, cancel));
+            }
+            Command::StopJob(job) => {
+                if let Some(cancel) = self.jobs.get(&job) {
+                    cancel.cancel();
+                }
+            }
+            Command::JobEvent(event) => self.emit(event).await?,
+            Command::JobEnded { job, event } => {
+                self.jobs.remove(&job);
+                self.shared.lock().jobs.remove(&job);
+                self.emit(event).await?;
+            }
             Command::Clear => self.shared.lock().transcript.clear(),
             Command::Save(path) => self.start_save(path),
             Command::SaveDone { path, result } => {
@@ -349,6 +405,7 @@ impl Task {
         let retired = self.sources.get(index).is_some_and(|s| s.retired);
         match event {
             Event::Listening { local } => {
+                self.shared.lock().listening = true;
                 self.notice(PeerRef::NONE, Notice::Listening { local });
                 self.emit(SessionEvent::Listening { local }).await?;
             }
@@ -362,6 +419,7 @@ impl Task {
                 self.emit(SessionEvent::ListenFailed { error }).await?;
             }
             Event::Stopped => {
+                self.shared.lock().listening = false;
                 let rest = self.streams.finish_all();
                 self.record_pieces(rest);
                 self.notice(PeerRef::NONE, Notice::Stopped);

@@ -9,7 +9,7 @@ use tcptalk_core::history::HistoryLimits;
 use tcptalk_core::log::Direction;
 use tcptalk_net::{BindAddr, ClientConfig, CloseReason, ServerConfig};
 use tcptalk_session::{
-    Notice, Payload, Session, SessionConfig, SessionEvent, SharedLog, Target, View,
+    Message, Notice, Session, SessionConfig, SessionEvent, SharedLog, Target, View,
 };
 
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -115,7 +115,9 @@ fn an_ipv4_client_of_the_dual_stack_listener_is_logged_as_plain_ipv4_in_lines() 
                 .all(|(d, label, _)| *d == Direction::Info || *label == addr)
         );
 
-        let report = session.send(Target::All, Payload::Text("收到".into()));
+        let report = session
+            .send(Target::All, &Message::text("收到"))
+            .expect("composes");
         assert_eq!((report.sent, report.failed.len()), (1, 0));
         let mut buf = [0u8; 16];
         let n = client.read(&mut buf).expect("read");
@@ -192,7 +194,9 @@ fn a_message_to_everyone_is_one_entry_naming_how_many() {
             })
             .await;
         }
-        let report = session.send(Target::All, Payload::Bytes(vec![0x48, 0x69]));
+        let report = session
+            .send(Target::All, &Message::hex("48 69"))
+            .expect("composes");
         assert_eq!(report.sent, 3);
         for client in &mut clients {
             let mut buf = [0u8; 2];

@@ -3,8 +3,10 @@
 
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use tcptalk_core::{Host, TextEncoding};
+use tcptalk_core::{Checksum, Host, LineEnd, Message, Schedule, TextEncoding};
 
 /// TCP chat and network-debugging tool: a server window and a client window that talk to each
 /// other and to any TCP program. With no command, opens both windows.
@@ -68,6 +70,9 @@ pub struct ServerArgs {
     /// Events on stderr as one JSON object per line.
     #[arg(long, requires = "no_gui")]
     pub json: bool,
+
+    #[command(flatten)]
+    pub sending: SendArgs,
 }
 
 #[derive(Debug, Args)]
@@ -95,6 +100,84 @@ pub struct ClientArgs {
     /// Give up connecting after this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = parse_timeout)]
     pub timeout: f64,
+
+    #[command(flatten)]
+    pub sending: SendArgs,
+}
+
+/// A message the terminal sends by itself, once or on a timer (with `--no-gui`).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Sending a message (with --no-gui)")]
+pub struct SendArgs {
+    /// Send TEXT on connect (a server: to each client as it connects). \r \n \t \0 \xNN
+    /// stand for those bytes, \\ for a backslash. stdin is still sent too.
+    #[arg(
+        long,
+        value_name = "TEXT",
+        conflicts_with = "send_hex",
+        requires = "no_gui"
+    )]
+    pub send: Option<String>,
+
+    /// Like --send, with the bytes written as hex: "01 03 00 0A 00 02".
+    #[arg(long, value_name = "HEX", value_parser = parse_hex_text, requires = "no_gui")]
+    pub send_hex: Option<String>,
+
+    /// Line end after the message: none, lf, cr or crlf [default: none]
+    #[arg(long, value_name = "EOL", value_parser = parse_line_end)]
+    pub eol: Option<LineEnd>,
+
+    /// Checksum appended to the message, before the line end: none, sum8, xor8, crc8,
+    /// crc16-modbus (low byte first), crc16-ccitt, crc32
+    #[arg(long, value_name = "NAME", value_parser = parse_checksum)]
+    pub checksum: Option<Checksum>,
+
+    /// Send the message again every MS milliseconds (a grid from the first send: lateness does
+    /// not add up). Without --count it goes on until Ctrl-C or the peer leaves.
+    #[arg(long, value_name = "MS", value_parser = parse_every)]
+    pub every: Option<Duration>,
+
+    /// Stop after N sends; a client then closes as at the end of stdin.
+    #[arg(long, value_name = "N", value_parser = parse_count, requires = "every")]
+    pub count: Option<u64>,
+}
+
+/// The message of `--send` / `--send-hex` and how often it goes.
+#[derive(Debug, Clone)]
+pub struct AutoSend {
+    pub message: Message,
+    /// `None`: once, on connect.
+    pub schedule: Option<Schedule>,
+}
+
+impl SendArgs {
+    /// What to send by itself, if anything; a framing flag without a message is an error.
+    pub fn auto_send(&self) -> Result<Option<AutoSend>, String> {
+        let message = match (&self.send, &self.send_hex) {
+            (Some(text), _) => Message::text(text.clone()).with_escapes(true),
+            (None, Some(hex)) => Message::hex(hex.clone()),
+            (None, None) => {
+                let framing = self.eol.is_some() || self.checksum.is_some() || self.every.is_some();
+                return if framing {
+                    Err("--eol, --checksum and --every apply to a message: give --send TEXT or --send-hex HEX".into())
+                } else {
+                    Ok(None)
+                };
+            }
+        };
+        let message = message
+            .with_line_end(self.eol.unwrap_or_default())
+            .with_checksum(self.checksum.unwrap_or_default());
+        // Escapes and hex do not depend on the encoding: checked now, before anything starts.
+        message
+            .compose(TextEncoding::Utf8)
+            .map_err(|err| format!("--send: {err}"))?;
+        let schedule = self.every.map(|every| Schedule {
+            every,
+            count: self.count,
+        });
+        Ok(Some(AutoSend { message, schedule }))
+    }
 }
 
 pub const DEFAULT_PORT: u16 = 8899;
@@ -118,6 +201,36 @@ fn parse_connect_host(text: &str) -> Result<Host, String> {
 
 fn parse_encoding(text: &str) -> Result<TextEncoding, String> {
     text.parse::<TextEncoding>().map_err(|err| err.to_string())
+}
+
+fn parse_hex_text(text: &str) -> Result<String, String> {
+    match tcptalk_core::parse_hex(text) {
+        Ok(bytes) if bytes.is_empty() => Err("no hex bytes in it".into()),
+        Ok(_) => Ok(text.to_string()),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+fn parse_line_end(text: &str) -> Result<LineEnd, String> {
+    text.parse()
+        .map_err(|err: tcptalk_core::UnknownLineEnd| err.to_string())
+}
+
+fn parse_checksum(text: &str) -> Result<Checksum, String> {
+    text.parse()
+        .map_err(|err: tcptalk_core::UnknownChecksum| err.to_string())
+}
+
+fn parse_every(text: &str) -> Result<Duration, String> {
+    tcptalk_core::parse_interval_ms(text).map_err(|err| err.to_string())
+}
+
+fn parse_count(text: &str) -> Result<u64, String> {
+    match tcptalk_core::parse_count(text) {
+        Ok(Some(count)) => Ok(count),
+        Ok(None) => Err("give a number of sends, 1 or more".into()),
+        Err(err) => Err(err.to_string()),
+    }
 }
 
 fn parse_timeout(text: &str) -> Result<f64, String> {

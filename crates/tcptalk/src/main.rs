@@ -2,6 +2,7 @@
 //! (`tcptalk-gui`) or to the terminal mode, both built on `tcptalk-net`.
 
 mod args;
+mod progress;
 mod report;
 mod terminal;
 
@@ -57,15 +58,30 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Some(Command::Server(args)) if args.no_gui => {
             let config = server_config(&args);
-            let terminal = terminal_setup(args.json, cli.log.as_deref(), cli.encoding)?;
+            let auto_send = auto_send(&args.sending);
+            let terminal = terminal_setup(args.json, cli.log.as_deref(), cli.encoding, auto_send)?;
             block_on(terminal::run_server(config, args.once, terminal))?
         }
         Some(Command::Client(args)) if args.no_gui => {
             let (config, label) = client_config(&args);
-            let terminal = terminal_setup(args.json, cli.log.as_deref(), cli.encoding)?;
+            let auto_send = auto_send(&args.sending);
+            let terminal = terminal_setup(args.json, cli.log.as_deref(), cli.encoding, auto_send)?;
             block_on(terminal::run_client(config, label, terminal))?
         }
         command => gui::run(command, cli.lang, cli.encoding, cli.log),
+    }
+}
+
+/// `--send` and its framing, or exit 2 as clap does for a bad argument.
+fn auto_send(args: &args::SendArgs) -> Option<args::AutoSend> {
+    match args.auto_send() {
+        Ok(auto) => auto,
+        Err(why) => {
+            use clap::CommandFactory;
+            Cli::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, why)
+                .exit()
+        }
     }
 }
 
@@ -73,6 +89,7 @@ fn terminal_setup(
     json: bool,
     log: Option<&std::path::Path>,
     encoding: Option<tcptalk_core::TextEncoding>,
+    auto_send: Option<args::AutoSend>,
 ) -> anyhow::Result<Terminal> {
     let log = match log {
         Some(path) => Some(
@@ -85,6 +102,7 @@ fn terminal_setup(
         reporter: Reporter::new(json),
         log,
         encoding: encoding.unwrap_or_default(),
+        auto_send,
     })
 }
 

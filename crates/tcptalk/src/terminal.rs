@@ -20,6 +20,8 @@ use tcptalk_session::{
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 
+use crate::args::AutoSend;
+use crate::progress::StdinProgress;
 use crate::report::Reporter;
 
 /// How the process ends, mapped to an exit code by `main`.
@@ -39,9 +41,50 @@ pub struct Terminal {
     pub reporter: Reporter,
     pub log: Option<SharedLog>,
     pub encoding: TextEncoding,
+    /// `--send` / `--send-hex`, once or `--every` MS.
+    pub auto_send: Option<AutoSend>,
 }
 
 impl Terminal {
+    /// Sends the `--send` message to `to` (once, or starts its timer); `true` when a timer
+    /// now decides when the sending side is done.
+    fn start_auto_send(&mut self, session: &SessionHandle, to: Target) -> bool {
+        let Some(auto) = &self.auto_send else {
+            return false;
+        };
+        match auto.schedule {
+            Some(schedule) => match session.start_periodic(to, &auto.message, schedule) {
+                Ok(_) => true,
+                Err(err) => {
+                    self.reporter
+                        .warning_text(&format!("--send not sent: {err}"));
+                    false
+                }
+            },
+            None => {
+                match session.send(to, &auto.message) {
+                    Ok(report) => {
+                        for (peer, error) in report.failed {
+                            self.reporter
+                                .warning_text(&format!("--send not sent to {peer}: {error}"));
+                        }
+                    }
+                    Err(err) => self
+                        .reporter
+                        .warning_text(&format!("--send not sent: {err}")),
+                }
+                false
+            }
+        }
+    }
+
+    /// Whether a timer, not the end of stdin, ends what we send.
+    fn timer_decides(&self) -> bool {
+        self.auto_send
+            .as_ref()
+            .is_some_and(|auto| auto.schedule.is_some())
+    }
+
     fn session(&self) -> Session {
         let view = View {
             encoding: self.encoding,
@@ -184,6 +227,7 @@ pub async fn run_server(
                 stdin_task = Some(tokio::spawn(stdin_to_clients(
                     session.handle(),
                     first_client.clone(),
+                    !terminal.timer_decides(),
                 )));
             }
             SessionEvent::ListenFailed { error } => {
@@ -193,6 +237,7 @@ pub async fn run_server(
             SessionEvent::Connected { peer, addr, .. } => {
                 let _ = first_client_tx.send(true);
                 reporter.connected(peer, addr);
+                terminal.start_auto_send(&session.handle(), Target::One(peer));
             }
             SessionEvent::Received { peer, data } => output.write(peer, &data).await?,
             SessionEvent::Disconnected {
@@ -218,6 +263,13 @@ pub async fn run_server(
                 tcptalk_session::SLOW_PEER_GRACE.as_secs()
             )),
             SessionEvent::Stopped => break,
+            SessionEvent::PeriodicEnded { sent, end, .. } => {
+                reporter.note(&periodic_ended(sent, end));
+            }
+            SessionEvent::PeriodicPaused { peer, .. } => {
+                reporter.note(&format!("--every paused: {peer} is not reading"));
+            }
+            SessionEvent::PeriodicResumed { .. } => reporter.note("--every resumed"),
             SessionEvent::Warning { error } => reporter.warning(&error),
             SessionEvent::LogFailed { error } => {
                 reporter.warning_text(&format!("cannot write the log: {error}"));
@@ -235,24 +287,37 @@ pub async fn run_server(
 /// `tcptalk server --no-gui --once < file` hands the file to whoever connects first. At the end
 /// of input that carried data, each client gets a FIN (like ncat); an empty stdin (`/dev/null`
 /// in scripts and CI) means "only receive", and clients may go on sending.
-async fn stdin_to_clients(session: SessionHandle, mut first_client: watch::Receiver<bool>) {
+///
+/// With `fin_at_eof` false (an `--every` timer runs), the end of stdin sends no FIN.
+async fn stdin_to_clients(
+    session: SessionHandle,
+    mut first_client: watch::Receiver<bool>,
+    fin_at_eof: bool,
+) {
     if first_client.wait_for(|connected| *connected).await.is_err() {
         return;
     }
     let mut stdin = tokio::io::stdin();
     let mut buf = BytesMut::with_capacity(STDIN_CHUNK);
     let mut sent_anything = false;
+    let mut progress = StdinProgress::detect();
     loop {
         buf.reserve(STDIN_CHUNK);
         match stdin.read_buf(&mut buf).await {
             Ok(0) | Err(_) => break,
-            Ok(_) => {
+            Ok(read) => {
                 sent_anything = true;
                 session.send_stream(Target::All, buf.split().freeze()).await;
+                if let Some(progress) = &mut progress {
+                    progress.add(read);
+                }
             }
         }
     }
-    if sent_anything {
+    if let Some(progress) = &mut progress {
+        progress.finish();
+    }
+    if sent_anything && fin_at_eof {
         session.shutdown_write(Target::All);
     }
 }
@@ -267,6 +332,7 @@ pub async fn run_client(
     let mut output = Output::new(terminal.encoding);
     let mut stdin_task: Option<tokio::task::JoinHandle<()>> = None;
     let mut interrupted = false;
+    let mut server: Option<PeerId> = None;
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     let outcome = loop {
@@ -301,8 +367,28 @@ pub async fn run_client(
             } => {
                 reporter.connected(peer, addr);
                 reporter.local(local);
-                stdin_task = Some(tokio::spawn(stdin_to_server(session.handle(), peer)));
+                server = Some(peer);
+                let timer = terminal.start_auto_send(&session.handle(), Target::One(peer));
+                stdin_task = Some(tokio::spawn(stdin_to_server(
+                    session.handle(),
+                    peer,
+                    !timer,
+                )));
             }
+            SessionEvent::PeriodicEnded { sent, end, .. } => {
+                reporter.note(&periodic_ended(sent, end));
+                // `--count` reached: done sending, as at the end of stdin.
+                if let (tcptalk_session::PeriodicEnd::Done, Some(peer)) = (end, server) {
+                    if let Some(task) = stdin_task.take() {
+                        task.abort();
+                    }
+                    session.shutdown_write(Target::One(peer));
+                }
+            }
+            SessionEvent::PeriodicPaused { peer, .. } => {
+                reporter.note(&format!("--every paused: {peer} is not reading"));
+            }
+            SessionEvent::PeriodicResumed { .. } => reporter.note("--every resumed"),
             SessionEvent::Received { peer, data } => output.write(peer, &data).await?,
             SessionEvent::Disconnected {
                 peer,
@@ -332,15 +418,17 @@ pub async fn run_client(
 }
 
 /// Sends stdin to the server; at end of input, half-closes so the server knows we are done
-/// while its answer can still arrive.
-async fn stdin_to_server(session: SessionHandle, peer: PeerId) {
+/// while its answer can still arrive (unless an `--every` timer decides that: `fin_at_eof`).
+/// A file on stdin shows its progress on stderr when that is a terminal.
+async fn stdin_to_server(session: SessionHandle, peer: PeerId, fin_at_eof: bool) {
     let mut stdin = tokio::io::stdin();
     let mut buf = BytesMut::with_capacity(STDIN_CHUNK);
+    let mut progress = StdinProgress::detect();
     loop {
         buf.reserve(STDIN_CHUNK);
         match stdin.read_buf(&mut buf).await {
             Ok(0) | Err(_) => break,
-            Ok(_) => {
+            Ok(read) => {
                 if session
                     .send_stream(Target::One(peer), buf.split().freeze())
                     .await
@@ -348,8 +436,25 @@ async fn stdin_to_server(session: SessionHandle, peer: PeerId) {
                 {
                     return;
                 }
+                if let Some(progress) = &mut progress {
+                    progress.add(read);
+                }
             }
         }
     }
-    session.shutdown_write(Target::One(peer));
+    if let Some(progress) = &mut progress {
+        progress.finish();
+    }
+    if fin_at_eof {
+        session.shutdown_write(Target::One(peer));
+    }
+}
+
+fn periodic_ended(sent: u64, end: tcptalk_session::PeriodicEnd) -> String {
+    let why = match end {
+        tcptalk_session::PeriodicEnd::Done => "done",
+        tcptalk_session::PeriodicEnd::Stopped => "stopped",
+        tcptalk_session::PeriodicEnd::NoPeer => "the peer left",
+    };
+    format!("--every: sent the message {sent} times ({why})")
 }
