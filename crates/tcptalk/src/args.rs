@@ -134,11 +134,11 @@ pub struct SendArgs {
 
     /// Send the message again every MS milliseconds (a grid from the first send: lateness does
     /// not add up). Without --count it goes on until Ctrl-C or the peer leaves.
-    #[arg(long, value_name = "MS", value_parser = parse_every)]
+    #[arg(long, value_name = "MS", allow_hyphen_values = true, value_parser = parse_every)]
     pub every: Option<Duration>,
 
     /// Stop after N sends; a client then closes as at the end of stdin.
-    #[arg(long, value_name = "N", value_parser = parse_count, requires = "every")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_count, requires = "every")]
     pub count: Option<u64>,
 }
 

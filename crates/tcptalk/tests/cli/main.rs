@@ -9,6 +9,7 @@ mod interop;
 mod log;
 mod prompt;
 mod same_log;
+mod sending;
 mod server;
 mod stress;
 mod terminal;
