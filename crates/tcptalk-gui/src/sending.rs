@@ -23,7 +23,8 @@ const RECALL_LIMIT: usize = 100;
 #[derive(Debug, Clone, Default)]
 pub struct SharedBook {
     book: Arc<Mutex<CommandBook>>,
-    path: Option<PathBuf>,
+    /// To the one thread that writes the file, in order (the newest book wins).
+    writer: Option<mpsc::Sender<CommandBook>>,
     /// Problems writing the file, for the window to show.
     errors: Arc<Mutex<Vec<String>>>,
 }
@@ -33,14 +34,31 @@ impl SharedBook {
     /// mistake is not overwritten: the book starts empty, in memory only, and says why.
     pub fn open(path: PathBuf) -> (SharedBook, Option<tcptalk_session::BookError>) {
         match CommandBook::load(&path) {
-            Ok(book) => (
-                SharedBook {
+            Ok(book) => {
+                let errors: Arc<Mutex<Vec<String>>> = Arc::default();
+                let (writer, books) = mpsc::channel::<CommandBook>();
+                let report = errors.clone();
+                // Ends when the last SharedBook is dropped.
+                std::thread::spawn(move || {
+                    while let Ok(mut book) = books.recv() {
+                        while let Ok(newer) = books.try_recv() {
+                            book = newer;
+                        }
+                        if let Err(err) = book.save(&path) {
+                            tracing::warn!(%err, "saved commands not written");
+                            if let Ok(mut errors) = report.lock() {
+                                errors.push(err.to_string());
+                            }
+                        }
+                    }
+                });
+                let shared = SharedBook {
                     book: Arc::new(Mutex::new(book)),
-                    path: Some(path),
-                    errors: Arc::default(),
-                },
-                None,
-            ),
+                    writer: Some(writer),
+                    errors,
+                };
+                (shared, None)
+            }
             Err(err) => (SharedBook::default(), Some(err)),
         }
     }
@@ -63,16 +81,8 @@ impl SharedBook {
             edit(&mut book);
             book.clone()
         };
-        if let Some(path) = self.path.clone() {
-            let errors = self.errors.clone();
-            std::thread::spawn(move || {
-                if let Err(err) = copy.save(&path) {
-                    tracing::warn!(%err, "saved commands not written");
-                    if let Ok(mut errors) = errors.lock() {
-                        errors.push(err.to_string());
-                    }
-                }
-            });
+        if let Some(writer) = &self.writer {
+            let _ = writer.send(copy);
         }
     }
 

@@ -171,7 +171,8 @@ impl Pane {
     pub(crate) fn saved_panel(&mut self, ui: &mut Ui, to: Option<Target>) {
         let lang = self.lang;
         let texts = lang.send_texts();
-        ui.heading(texts.saved_commands);
+        // The toggle above already says 常用指令; a heading with the same words would be a
+        // second control of that name for a screen reader.
         ui.label(RichText::new(texts.saved_hint).small());
         ui.horizontal(|ui| {
             let label = ui.label(texts.command_name);
@@ -217,13 +218,13 @@ impl Pane {
                             send = Some(index);
                         }
                         let small = |text: &str| egui::Button::new(RichText::new(text).small());
-                        if ui.add(small("▲")).on_hover_text(texts.move_up).clicked() {
+                        if ui.add(small(texts.move_up)).clicked() {
                             shift = Some((index, -1));
                         }
-                        if ui.add(small("▼")).on_hover_text(texts.move_down).clicked() {
+                        if ui.add(small(texts.move_down)).clicked() {
                             shift = Some((index, 1));
                         }
-                        if ui.add(small("✕")).on_hover_text(texts.delete).clicked() {
+                        if ui.add(small(texts.delete)).clicked() {
                             delete = Some(index);
                         }
                     });

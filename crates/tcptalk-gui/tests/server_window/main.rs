@@ -14,6 +14,7 @@ mod load;
 mod log;
 mod receive;
 mod send;
+mod sending;
 
 use std::time::Duration;
 

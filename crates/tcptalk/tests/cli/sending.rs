@@ -32,7 +32,12 @@ fn send_hex_with_the_modbus_crc_arrives_byte_exact() {
     let mut client = Proc::spawn(
         Command::new(BIN)
             .args(["client", "--no-gui", "127.0.0.1", "--port", &port])
-            .args(["--send-hex", "01 03 00 0A 00 02", "--checksum", "crc16-modbus"])
+            .args([
+                "--send-hex",
+                "01 03 00 0A 00 02",
+                "--checksum",
+                "crc16-modbus",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null()),
@@ -63,14 +68,19 @@ fn every_and_count_send_n_times_then_the_client_closes_with_stdin_still_open() {
     let mut client = Proc::spawn(
         Command::new(BIN)
             .args(["client", "--no-gui", "127.0.0.1", "--port", &port])
-            .args(["--send", "tick", "--eol", "lf", "--every", "20", "--count", "50"])
+            .args([
+                "--send", "tick", "--eol", "lf", "--every", "20", "--count", "50",
+            ])
             // A pipe we never close: the count ends the client, not stdin.
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped()),
     );
     let report = sink_report(&mut sink);
-    assert_eq!((report["size"].as_str(), report["lines"].as_str()), ("250", "50"));
+    assert_eq!(
+        (report["size"].as_str(), report["lines"].as_str()),
+        ("250", "50")
+    );
     let times: Vec<u64> = report["times"]
         .split(',')
         .map(|t| t.parse().expect("µs"))
@@ -91,7 +101,10 @@ fn every_and_count_send_n_times_then_the_client_closes_with_stdin_still_open() {
         .expect("stderr")
         .read_to_string(&mut stderr)
         .expect("read");
-    assert!(stderr.contains("sent the message 50 times (done)"), "{stderr}");
+    assert!(
+        stderr.contains("sent the message 50 times (done)"),
+        "{stderr}"
+    );
 }
 
 #[test]
