@@ -396,7 +396,8 @@ impl Pane {
         }
         egui::Panel::right(self.id("saved-panel"))
             .resizable(true)
-            .default_size(230.0)
+            .default_size(crate::sending::SAVED_PANEL_WIDTH)
+            .min_size(160.0)
             .show(ui, |ui| self.saved_panel(ui, to));
     }
 

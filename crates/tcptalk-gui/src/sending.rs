@@ -15,6 +15,8 @@ use crate::pane::Pane;
 
 mod ui;
 
+pub(crate) use ui::SAVED_PANEL_WIDTH;
+
 /// How many earlier messages Up / Down can bring back.
 const RECALL_LIMIT: usize = 100;
 
@@ -123,6 +125,8 @@ pub(crate) struct SendTools {
     pub(crate) book: SharedBook,
     pub(crate) command_name: String,
     pub(crate) show_saved: bool,
+    /// Opening 常用指令 widened the window (closing it narrows it again).
+    widened: bool,
     recall: Recall,
     picked_tx: mpsc::Sender<Picked>,
     picked: mpsc::Receiver<Picked>,
@@ -143,6 +147,7 @@ impl Default for SendTools {
             book: SharedBook::default(),
             command_name: String::new(),
             show_saved: false,
+            widened: false,
             recall: Recall::default(),
             picked_tx,
             picked,

@@ -9,6 +9,10 @@ use tcptalk_session::{JobStatus, Target};
 use super::Picked;
 use crate::pane::Pane;
 
+/// Width of the 常用指令 panel.
+pub(crate) const SAVED_PANEL_WIDTH: f32 = 240.0;
+/// A window at least this wide keeps its size when 常用指令 opens.
+const WIDE_ENOUGH: f32 = 820.0;
 /// Width of the 间隔 and 次数 fields.
 const NUMBER_WIDTH: f32 = 56.0;
 const SHORTCUT_KEYS: [Key; 9] = [
@@ -24,54 +28,75 @@ const SHORTCUT_KEYS: [Key; 9] = [
 ];
 
 impl Pane {
-    /// 行尾 [无▼] 校验 [无▼] [☐转义] [常用指令]: drawn right to left in the row above the box.
+    /// [常用指令] [☐转义]: drawn right to left in the row above the box, left of 十六进制发送.
     pub(crate) fn send_options(&mut self, ui: &mut Ui) {
-        let lang = self.lang;
-        let texts = lang.send_texts();
-        let saved = egui::Button::selectable(self.tools.show_saved, texts.saved_commands);
-        if ui.add(saved).on_hover_text(texts.saved_hint).clicked() {
-            self.tools.show_saved = !self.tools.show_saved;
-        }
+        let texts = self.lang.send_texts();
         if !self.hex_send {
             let tick = egui::Checkbox::new(&mut self.tools.escapes, texts.escapes);
             ui.add(tick).on_hover_text(texts.escapes_hint);
         }
-        let mut checksum = self.tools.checksum;
-        let combo = egui::ComboBox::from_id_salt(self.id("checksum"))
-            .selected_text(lang.checksum_name(checksum))
-            .show_ui(ui, |ui| {
-                for choice in Checksum::ALL {
-                    ui.selectable_value(&mut checksum, choice, lang.checksum_name(choice));
-                }
-            });
-        let label = ui.label(texts.checksum);
-        combo
-            .response
-            .labelled_by(label.id)
-            .on_hover_text(texts.checksum_hint);
-        self.tools.checksum = checksum;
+        let saved = egui::Button::new(texts.saved_commands).selected(self.tools.show_saved);
+        if ui.add(saved).on_hover_text(texts.saved_hint).clicked() {
+            self.toggle_saved_panel(ui.ctx());
+        }
+    }
+
+    /// Opens or closes 常用指令. Opening widens a narrow window by the panel's width (and
+    /// closing gives that back), so the rest of the window keeps its room.
+    fn toggle_saved_panel(&mut self, ctx: &egui::Context) {
+        self.tools.show_saved = !self.tools.show_saved;
+        let size = ctx.input(|input| input.viewport().inner_rect.map(|rect| rect.size()));
+        let Some(size) = size else { return };
+        let grow = egui::vec2(SAVED_PANEL_WIDTH, 0.0);
+        if self.tools.show_saved && size.x < WIDE_ENOUGH {
+            self.tools.widened = true;
+            ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size + grow));
+        } else if !self.tools.show_saved && std::mem::take(&mut self.tools.widened) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size - grow));
+        }
+    }
+
+    /// 行尾 [无▼] 校验 [无▼]
+    fn framing_row(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        let texts = lang.send_texts();
+        let label = ui.label(texts.line_end);
         let mut line_end = self.tools.line_end;
-        let combo = egui::ComboBox::from_id_salt(self.id("line-end"))
+        egui::ComboBox::from_id_salt(self.id("line-end"))
             .selected_text(lang.line_end_name(line_end))
+            .width(100.0)
             .show_ui(ui, |ui| {
                 for choice in LineEnd::ALL {
                     ui.selectable_value(&mut line_end, choice, lang.line_end_name(choice));
                 }
-            });
-        let label = ui.label(texts.line_end);
-        combo
+            })
             .response
             .labelled_by(label.id)
             .on_hover_text(texts.line_end_hint);
         self.tools.line_end = line_end;
+        let label = ui.label(texts.checksum);
+        let mut checksum = self.tools.checksum;
+        egui::ComboBox::from_id_salt(self.id("checksum"))
+            .selected_text(lang.checksum_name(checksum))
+            .width(130.0)
+            .show_ui(ui, |ui| {
+                for choice in Checksum::ALL {
+                    ui.selectable_value(&mut checksum, choice, lang.checksum_name(choice));
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text(texts.checksum_hint);
+        self.tools.checksum = checksum;
     }
 
     /// Height of [`Pane::tool_rows`], for the layout.
     pub(crate) fn tool_rows_height(ui: &Ui) -> f32 {
-        2.0 * (ui.spacing().interact_size.y + ui.spacing().item_spacing.y) + 4.0
+        3.0 * (ui.spacing().interact_size.y + ui.spacing().item_spacing.y) + 4.0
     }
 
-    /// [☐定时发送] 间隔(毫秒)[1000] 次数[  ] [开始] 已发送 N 次
+    /// 行尾 [无▼] 校验 [无▼]
+    /// 定时发送 间隔(毫秒)[1000] 次数[  ] [开始] 已发送 N 次
     /// 文件：[path] [浏览…] [发送文件] (or the progress and 取消发送)
     ///
     /// `to` is where sending goes now (`None`: nobody to send to).
@@ -91,6 +116,7 @@ impl Pane {
             (periodic, file)
         };
         let running = self.tools.periodic.is_some();
+        ui.horizontal(|ui| self.framing_row(ui));
         ui.horizontal(|ui| {
             ui.label(RichText::new(texts.periodic).strong())
                 .on_hover_text(texts.periodic_hint);
@@ -171,8 +197,9 @@ impl Pane {
     pub(crate) fn saved_panel(&mut self, ui: &mut Ui, to: Option<Target>) {
         let lang = self.lang;
         let texts = lang.send_texts();
-        // The toggle above already says 常用指令; a heading with the same words would be a
-        // second control of that name for a screen reader.
+        // The toggle already says 常用指令; a heading with the same words would be a second
+        // control of that name for a screen reader.
+        ui.add_space(6.0);
         ui.label(RichText::new(texts.saved_hint).small());
         ui.horizontal(|ui| {
             let label = ui.label(texts.command_name);
