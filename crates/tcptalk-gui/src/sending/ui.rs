@@ -158,12 +158,13 @@ impl Pane {
         });
         ui.horizontal(|ui| {
             let label = ui.label(texts.file);
+            // While it runs, the bar's own text (bytes, rate, time left) is its name.
             if let Some(status) = &file {
                 let progress = status.progress();
                 let bar = egui::ProgressBar::new(progress.fraction().unwrap_or(0.0))
                     .text(lang.file_progress(&progress))
                     .desired_width((ui.available_width() - 90.0).max(80.0));
-                ui.add(bar).labelled_by(label.id);
+                ui.add(bar);
                 if ui.button(texts.cancel_file).clicked() {
                     self.cancel_file();
                 }

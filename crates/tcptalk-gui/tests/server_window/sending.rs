@@ -5,7 +5,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use egui::Key;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use tcptalk_gui::{Lang, SharedBook};
 
 use crate::common::*;
@@ -163,6 +163,37 @@ fn a_file_is_sent_whole_and_named_in_the_history() {
         !h.state().pane().file_sending()
     });
     wait_for_history(&mut harness, "已发送文件 固件.bin：1000000 字节");
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+}
+
+#[test]
+fn a_file_to_a_client_that_does_not_read_shows_progress_and_can_be_cancelled() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let _client = connect_client(&mut harness, port, 1);
+    let dir = std::env::temp_dir().join(format!("tcptalk-gui-cancel-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("big.bin");
+    std::fs::write(&path, vec![7u8; 64 << 20]).expect("write");
+    type_into(&mut harness, "文件：", &path.display().to_string());
+    click(&mut harness, "发送文件");
+    // The client never reads: the transfer stalls part way, and says how far it got.
+    wait_for(&mut harness, "the progress bar", |h| {
+        h.query_by_label_contains("剩余").is_some()
+    });
+    let shown = harness
+        .get_by_label_contains("剩余")
+        .accesskit_node()
+        .label()
+        .unwrap_or_default();
+    assert!(shown.contains("/ 67.1 MB"), "{shown}");
+    click(&mut harness, "取消发送");
+    wait_for(&mut harness, "the cancel", |h| {
+        !h.state().pane().file_sending()
+    });
+    wait_for_history(&mut harness, "文件 big.bin 没有完整发送：已取消，已发送");
+    assert!(!is_disabled(&harness, "发送文件"));
     std::fs::remove_dir_all(&dir).expect("cleaned up");
 }
 
