@@ -16,6 +16,8 @@
 //! - [`escape`]: peer bytes and text never act as terminal control sequences.
 //! - [`decode`]: streaming decoding (UTF-8, GBK/GB18030) that keeps split characters whole and
 //!   shows invalid bytes as `\xNN`.
+//! - [`framing`]: where a message of a byte stream ends (per read, line, idle gap, delimiter,
+//!   length header), a display and auto-reply choice.
 //! - [`lines`]: arriving bytes to history lines, with an idle flush and a bounded line length.
 //! - [`history`]: the history model: compact, bounded in memory, and what leaves memory goes to
 //!   a spool file so that saving the history still writes every line.
@@ -25,6 +27,7 @@
 pub mod checksum;
 pub mod decode;
 pub mod escape;
+pub mod framing;
 pub mod hex;
 pub mod history;
 pub mod input;
@@ -37,6 +40,7 @@ pub mod schedule;
 pub use checksum::{Checksum, LineEnd, UnknownChecksum, UnknownLineEnd, frame};
 pub use decode::{StreamDecoder, TextEncoding};
 pub use escape::{TerminalEscaper, display_safe, escape_char_for_display};
+pub use framing::{Frame, Framer, Framing, LengthPrefix, UnknownFraming};
 pub use hex::{HexError, parse_hex, to_hex};
 pub use history::{
     EntryRef, Evicted, History, HistoryLimits, HistorySnapshot, PeerRef, SaveProgress,
