@@ -27,6 +27,7 @@ mod jobs;
 mod log;
 mod notice;
 mod registry;
+mod rules;
 mod saved;
 mod send;
 mod task;
@@ -48,6 +49,7 @@ pub use jobs::{FileError, FileStatus, JobId, JobStatus, PeriodicEnd, PeriodicSta
 pub use log::SharedLog;
 pub use notice::Notice;
 pub use registry::{PeerId, PeerStatus, Registry, plain_addr};
+pub use rules::{MatchKind, Rule, RuleBook, RulesError};
 pub use saved::{BookError, CommandBook, SavedCommand, default_book_path};
 pub use send::{SLOW_PEER_GRACE, SendReport, Target};
 pub use tcptalk_core::{BodyFormat, Checksum, ComposeError, LineEnd, Message, Schedule};
@@ -359,6 +361,10 @@ enum Command {
         job: JobId,
         event: SessionEvent,
     },
+    SetRules {
+        book: Option<Arc<RuleBook>>,
+        framing: tcptalk_core::Framing,
+    },
     Clear,
     Save(PathBuf),
     SaveDone {
@@ -525,6 +531,12 @@ impl SessionHandle {
             }
         }
         self.command(Command::Noted { text, at });
+    }
+
+    /// Answers what arrives with `book`'s rules from now on (or stops answering), each rule
+    /// offered the frames `framing` cuts from each connection's bytes.
+    pub fn set_rules(&self, book: Option<Arc<RuleBook>>, framing: tcptalk_core::Framing) {
+        self.command(Command::SetRules { book, framing });
     }
 
     /// Empties the history view; a save still writes everything.

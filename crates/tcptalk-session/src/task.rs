@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 mod record;
+mod replies;
 
 use crate::assemble::{Stream, Streams};
 use crate::jobs::{self, JobId};
@@ -79,6 +80,8 @@ pub(crate) struct Task {
     closing: bool,
     /// Periodic sends and file transfers running, each stopped by its token.
     jobs: std::collections::HashMap<JobId, CancellationToken>,
+    /// Auto-reply rules and their framing.
+    replies: replies::Replies,
 }
 
 impl Task {
@@ -109,6 +112,7 @@ impl Task {
             lines: Vec::new(),
             closing: false,
             jobs: std::collections::HashMap::new(),
+            replies: replies::Replies::default(),
         }
     }
 
@@ -135,6 +139,10 @@ impl Task {
                 }
                 () = sleep_until(self.idle_check), if self.idle_check.is_some() => {
                     self.flush_idle();
+                    Ok(())
+                }
+                () = sleep_until(self.replies.deadline), if self.replies.deadline.is_some() => {
+                    self.poll_rules();
                     Ok(())
                 }
             };
@@ -368,6 +376,7 @@ impl Task {
                 self.shared.lock().jobs.remove(&job);
                 self.emit(event).await?;
             }
+            Command::SetRules { book, framing } => self.replies.set(book, framing),
             Command::Clear => self.shared.lock().transcript.clear(),
             Command::Save(path) => self.start_save(path),
             Command::SaveDone { path, result } => {
@@ -456,6 +465,7 @@ impl Task {
             }
             Event::Connected { conn } => self.on_connected(index, conn).await?,
             Event::Received { conn, data } => {
+                self.offer_to_rules(conn, &data);
                 if self.records() {
                     self.push_stream(Stream::Received(conn), &data);
                 }
@@ -475,6 +485,7 @@ impl Task {
             } => {
                 let rest = self.streams.finish(conn);
                 self.record_pieces(rest);
+                self.forget_rules(conn);
                 let peer = self.shared.lock().peers.remove(conn);
                 if let Some(peer) = peer {
                     let notice = Notice::Disconnected {

@@ -27,6 +27,13 @@ impl Peer {
         Peer::spawn(&["-c".into(), code.into()])
     }
 
+    /// Like [`Peer::python_code`], with command-line arguments for it (`sys.argv[1:]`).
+    pub fn python_code_with_args(code: &str, args: &[&str]) -> Peer {
+        let mut all: Vec<std::ffi::OsString> = vec!["-c".into(), code.into()];
+        all.extend(args.iter().map(std::ffi::OsString::from));
+        Peer::spawn(&all)
+    }
+
     fn spawn(args: &[std::ffi::OsString]) -> Peer {
         use std::io::BufRead;
         use std::process::{Command, Stdio};

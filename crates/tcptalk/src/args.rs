@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use tcptalk_core::{Checksum, Host, LineEnd, Message, Schedule, TextEncoding};
+use tcptalk_core::{Checksum, Framing, Host, LineEnd, Message, Schedule, TextEncoding};
 
 /// TCP chat and network-debugging tool: a server window and a client window that talk to each
 /// other and to any TCP program. With no command, opens both windows.
@@ -137,9 +137,41 @@ pub struct SendArgs {
     #[arg(long, value_name = "MS", allow_hyphen_values = true, value_parser = parse_every)]
     pub every: Option<Duration>,
 
+    /// Answer what arrives with the auto-reply rules in FILE (TOML, see the README); a bad
+    /// file stops tcptalk naming the rule, its line and why.
+    #[arg(long, value_name = "FILE", requires = "no_gui")]
+    pub rules: Option<PathBuf>,
+
+    /// How received bytes are cut into the frames rules match: line, chunk (each read),
+    /// idle:MS, delim:HEX, len:1|2|4[be|le][+header] [default: line]
+    #[arg(long, value_name = "FRAMING", value_parser = parse_framing, requires = "rules")]
+    pub framing: Option<Framing>,
+
     /// Stop after N sends; a client then closes as at the end of stdin.
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_count, requires = "every")]
     pub count: Option<u64>,
+}
+
+/// `--rules` read and checked, with the framing its rules match.
+#[derive(Debug, Clone)]
+pub struct AutoReply {
+    pub book: std::sync::Arc<tcptalk_session::RuleBook>,
+    pub framing: Framing,
+}
+
+impl SendArgs {
+    /// The rules of `--rules`, read now so that a bad file stops everything before it starts.
+    pub fn auto_reply(&self) -> Result<Option<AutoReply>, String> {
+        let Some(path) = &self.rules else {
+            return Ok(None);
+        };
+        let book =
+            tcptalk_session::RuleBook::load(path).map_err(|err| format!("--rules: {err}"))?;
+        Ok(Some(AutoReply {
+            book: std::sync::Arc::new(book),
+            framing: self.framing.clone().unwrap_or(Framing::Line),
+        }))
+    }
 }
 
 /// The message of `--send` / `--send-hex` and how often it goes.
@@ -219,6 +251,11 @@ fn parse_line_end(text: &str) -> Result<LineEnd, String> {
 fn parse_checksum(text: &str) -> Result<Checksum, String> {
     text.parse()
         .map_err(|err: tcptalk_core::UnknownChecksum| err.to_string())
+}
+
+fn parse_framing(text: &str) -> Result<Framing, String> {
+    text.parse()
+        .map_err(|err: tcptalk_core::UnknownFraming| err.to_string())
 }
 
 fn parse_every(text: &str) -> Result<Duration, String> {

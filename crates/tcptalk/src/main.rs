@@ -72,9 +72,12 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     }
 }
 
-/// `--send` and its framing, or exit 2 as clap does for a bad argument.
-fn auto_send(args: &args::SendArgs) -> Option<args::AutoSend> {
-    match args.auto_send() {
+/// `--send` and its framing, and `--rules`, or exit 2 as clap does for a bad argument.
+fn auto_send(args: &args::SendArgs) -> (Option<args::AutoSend>, Option<args::AutoReply>) {
+    match args
+        .auto_send()
+        .and_then(|send| Ok((send, args.auto_reply()?)))
+    {
         Ok(auto) => auto,
         Err(why) => {
             use clap::CommandFactory;
@@ -89,7 +92,7 @@ fn terminal_setup(
     json: bool,
     log: Option<&std::path::Path>,
     encoding: Option<tcptalk_core::TextEncoding>,
-    auto_send: Option<args::AutoSend>,
+    (auto_send, auto_reply): (Option<args::AutoSend>, Option<args::AutoReply>),
 ) -> anyhow::Result<Terminal> {
     let log = match log {
         Some(path) => Some(
@@ -103,6 +106,7 @@ fn terminal_setup(
         log,
         encoding: encoding.unwrap_or_default(),
         auto_send,
+        auto_reply,
     })
 }
 

@@ -20,7 +20,7 @@ use tcptalk_session::{
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 
-use crate::args::AutoSend;
+use crate::args::{AutoReply, AutoSend};
 use crate::progress::StdinProgress;
 use crate::report::Reporter;
 
@@ -43,6 +43,8 @@ pub struct Terminal {
     pub encoding: TextEncoding,
     /// `--send` / `--send-hex`, once or `--every` MS.
     pub auto_send: Option<AutoSend>,
+    /// `--rules FILE`.
+    pub auto_reply: Option<AutoReply>,
 }
 
 impl Terminal {
@@ -91,7 +93,11 @@ impl Terminal {
             hex: false,
         };
         let config = SessionConfig::terminal(view, self.log.clone());
-        Session::spawn(&tokio::runtime::Handle::current(), config)
+        let session = Session::spawn(&tokio::runtime::Handle::current(), config);
+        if let Some(reply) = &self.auto_reply {
+            session.set_rules(Some(reply.book.clone()), reply.framing.clone());
+        }
+        session
     }
 }
 

@@ -8,6 +8,7 @@ mod client;
 mod interop;
 mod log;
 mod prompt;
+mod rules;
 mod same_log;
 mod sending;
 mod server;
