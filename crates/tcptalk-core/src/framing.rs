@@ -118,6 +118,32 @@ impl std::str::FromStr for Framing {
     }
 }
 
+impl std::fmt::Display for Framing {
+    /// The spelling [`Framing`]'s `FromStr` reads: `line`, `idle:50`, `delim:0D0A`, `len:2be`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Framing::Chunk => f.write_str("chunk"),
+            Framing::Line => f.write_str("line"),
+            Framing::IdleGap(gap) => write!(f, "idle:{}", gap.as_millis()),
+            Framing::Delimiter(bytes) => {
+                f.write_str("delim:")?;
+                bytes.iter().try_for_each(|b| write!(f, "{b:02X}"))
+            }
+            Framing::LengthPrefixed(prefix) => write!(
+                f,
+                "len:{}{}{}",
+                prefix.width,
+                if prefix.big_endian { "be" } else { "le" },
+                if prefix.includes_header {
+                    "+header"
+                } else {
+                    ""
+                }
+            ),
+        }
+    }
+}
+
 /// One frame, stamped when its first byte arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
@@ -125,6 +151,9 @@ pub struct Frame {
     pub at: Instant,
     /// The frame was closed early: it hit the size limit, or the stream ended mid-frame.
     pub cut: bool,
+    /// The line end a line frame ended with (`\n`, `\r\n`, `\r`), kept apart from `bytes`
+    /// so a hex view can still show every byte; empty for other framings.
+    pub end: &'static [u8],
 }
 
 /// Cuts one stream into frames.
@@ -234,13 +263,16 @@ impl Framer {
             // the line at the CR.
             if self.pending.last() == Some(&b'\r') && byte != b'\n' {
                 self.pending.pop();
-                self.cut_at(self.pending.len(), false, out);
+                self.cut_line(b"\r", out);
             }
             if byte == b'\n' {
-                if self.pending.last() == Some(&b'\r') {
+                let end: &'static [u8] = if self.pending.last() == Some(&b'\r') {
                     self.pending.pop();
-                }
-                self.cut_at(self.pending.len(), false, out);
+                    b"\r\n"
+                } else {
+                    b"\n"
+                };
+                self.cut_line(end, out);
                 continue;
             }
             if self.pending.is_empty() && self.first_at.is_none() {
@@ -272,12 +304,25 @@ impl Framer {
         }
     }
 
+    /// Hands out what is pending as a line that ended with `end`.
+    fn cut_line(&mut self, end: &'static [u8], out: &mut Vec<Frame>) {
+        self.cut_at(self.pending.len(), false, out);
+        if let Some(frame) = out.last_mut() {
+            frame.end = end;
+        }
+    }
+
     /// Hands out the first `len` bytes as a frame (even none, for an empty line).
     fn cut_at(&mut self, len: usize, cut: bool, out: &mut Vec<Frame>) {
         let at = self.first_at.or(self.last_at).unwrap_or_else(Instant::now);
         let rest = self.pending.split_off(len.min(self.pending.len()));
         let bytes = std::mem::replace(&mut self.pending, rest);
-        out.push(Frame { bytes, at, cut });
+        out.push(Frame {
+            bytes,
+            at,
+            cut,
+            end: b"",
+        });
         // What remains began arriving with the read being cut.
         self.first_at = if self.pending.is_empty() {
             None
@@ -310,6 +355,16 @@ impl Framer {
         if self.deadline().is_some_and(|deadline| now >= deadline) {
             self.close(false, out);
         }
+    }
+
+    /// Hands out what is pending now, cut short (a partial line shown after a quiet spell).
+    pub fn flush(&mut self, out: &mut Vec<Frame>) {
+        self.close(true, out);
+    }
+
+    /// When the last byte arrived.
+    pub fn last_arrival(&self) -> Option<Instant> {
+        self.last_at
     }
 
     /// The stream ended: what is left is a frame of its own (cut short, except for an idle
@@ -428,6 +483,11 @@ mod tests {
         let mut framer = Framer::new(Framing::Line, MAX);
         let got = frames(&mut framer, &[b"one\r", b"\ntwo\rthree\n\nfo", b"ur"], t0);
         assert_eq!(got, [&b"one"[..], b"two", b"three", b""]);
+        let mut ends = Framer::new(Framing::Line, MAX);
+        let mut out = Vec::new();
+        ends.push(b"a\r\nb\nc\rd", t0, &mut out);
+        let ends: Vec<&[u8]> = out.iter().map(|frame| frame.end).collect();
+        assert_eq!(ends, [&b"\r\n"[..], b"\n", b"\r"]);
         assert_eq!(framer.pending(), b"four");
         let mut out = Vec::new();
         framer.finish(&mut out);
@@ -449,6 +509,17 @@ mod tests {
                 includes_header: true
             }))
         );
+        for framing in [
+            "chunk",
+            "line",
+            "idle:50",
+            "delim:0D0A",
+            "len:2be",
+            "len:4le+header",
+        ] {
+            let parsed: Framing = framing.parse().expect(framing);
+            assert_eq!(parsed.to_string(), framing);
+        }
         for bad in ["", "idle", "idle:0", "delim:", "delim:0G", "len:3", "lines"] {
             let err = bad.parse::<Framing>().expect_err(bad);
             assert!(err.to_string().contains("idle:MS"), "{err}");

@@ -11,6 +11,7 @@ use tcptalk_net::{ByteCounts, CloseReason, NetError, SendError};
 
 use crate::Lang;
 
+mod framing;
 mod sending;
 
 /// Fixed texts of one language.

@@ -16,6 +16,7 @@
 mod app;
 mod client;
 mod fonts;
+mod framing;
 mod i18n;
 mod pacer;
 mod pane;
@@ -33,6 +34,7 @@ pub use client::ClientWindow;
 pub use fonts::{
     BUNDLED_CJK_FONT, SystemFont, find_system_cjk_font, install_bundled_font, install_fonts,
 };
+pub use framing::FramingKind;
 pub use i18n::Texts;
 pub use pane::Pane;
 pub use rows::{HistoryView, Side};

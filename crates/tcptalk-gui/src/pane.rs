@@ -50,6 +50,8 @@ pub struct Pane {
     focus_message: bool,
     /// 行尾, 校验, 定时发送, 发送文件, 常用指令 and Up / Down recall.
     pub(crate) tools: SendTools,
+    /// 分帧: how what arrives is cut into history entries.
+    framing: crate::framing::FramingChoice,
 }
 
 impl Pane {
@@ -60,10 +62,7 @@ impl Pane {
         encoding: TextEncoding,
         limits: HistoryLimits,
     ) -> Self {
-        let view = View {
-            encoding,
-            hex: false,
-        };
+        let view = View::text(encoding);
         let session = Session::spawn(runtime, SessionConfig::window(view, limits, None));
         Pane {
             lang,
@@ -80,6 +79,7 @@ impl Pane {
             side,
             focus_message: false,
             tools: SendTools::default(),
+            framing: crate::framing::FramingChoice::default(),
         }
     }
 
@@ -100,11 +100,30 @@ impl Pane {
     }
 
     /// Tells the session how bytes are shown now (it applies to those arriving after).
-    fn sync_view(&self) {
+    fn sync_view(&mut self) {
+        let framing = self.framing.framing(self.hex_view, self.lang);
         self.session.set_view(View {
             encoding: self.encoding,
             hex: self.hex_view,
+            framing,
         });
+    }
+
+    /// Picks 分帧 (with its value, for an idle gap `ms`, a delimiter in hex, or a length
+    /// header such as `2be`), as in its menu and field.
+    pub fn set_framing(&mut self, kind: crate::FramingKind, value: &str) {
+        self.framing.kind = kind;
+        match kind {
+            crate::FramingKind::IdleGap => self.framing.idle_ms = value.to_string(),
+            crate::FramingKind::Delimiter => self.framing.delimiter = value.to_string(),
+            crate::FramingKind::Length => self.framing.length = value.to_string(),
+            _ => {}
+        }
+    }
+
+    /// Why the typed framing value is not used, if it is not.
+    pub fn framing_problem(&self) -> Option<&str> {
+        self.framing.problem.as_deref()
     }
 
     /// Copies every history entry to `log`.
@@ -290,6 +309,8 @@ impl Pane {
             ui.label(texts.history);
             let tick = egui::Checkbox::new(&mut self.hex_view, texts.hex_view);
             ui.add(tick).on_hover_text(texts.hex_view_hint);
+            let id = self.id("framing");
+            self.framing.show(ui, id, self.lang);
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 let small = |text: &str| egui::Button::new(RichText::new(text).small());
                 if ui.add(small(texts.clear)).clicked() {

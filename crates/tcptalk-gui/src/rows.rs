@@ -122,6 +122,7 @@ pub fn notice_text(side: Side, lang: Lang, notice: &Notice) -> String {
             elapsed,
         } => lang.file_sent(name, *size, sha256, *elapsed),
         Notice::FileFailed { name, error } => lang.file_failed(name, error),
+        Notice::Reframed { framing } => lang.reframed(framing),
         Notice::Text(text) => text.clone(),
         other => other.log_text(),
     }

@@ -5,11 +5,18 @@
 //! [`LineAssembler`] for its unfinished tail, shows a partial line once the stream has been
 //! quiet for [`IDLE_FLUSH`], and what is left when the connection ends. With 十六进制显示 /
 //! hex view each read is instead one line of hex (cut every [`HEX_BYTES_PER_LINE`] bytes).
+//!
+//! The other framings of [`View::framing`] (an idle gap, a delimiter, a length header, or
+//! lines shown in hex) cut received bytes with a [`Framer`]: one history entry per frame, as
+//! hex or as text decoded in the session's encoding (a character split between two frames
+//! stays whole). Sent streams are always shown as lines.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use tcptalk_core::{LineAssembler, TextEncoding, to_hex};
+use tcptalk_core::{
+    Frame, Framer, Framing, LineAssembler, StreamDecoder, TextEncoding, display_safe, to_hex,
+};
 use tcptalk_net::ConnId;
 
 /// A partial line (no line end yet) is shown once its stream has been quiet this long.
@@ -22,14 +29,62 @@ pub const HEX_BYTES_PER_LINE: usize = 512;
 /// What marks a line of hex, received or sent, so it is never mistaken for text.
 pub const HEX_MARK: &str = "[HEX] ";
 
-/// How arriving bytes are shown (and logged).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How arriving bytes are shown (and logged), and cut into the frames auto-reply rules see.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct View {
     /// The text encoding, also when showing hex (for when it is switched off).
     pub encoding: TextEncoding,
-    /// Every read as hex bytes (`[HEX] 48 65 6C`), one line per read, instead of decoded text
-    /// split at line ends: what a device's protocol looks like, byte for byte.
+    /// Frames as hex bytes (`[HEX] 48 65 6C`) instead of decoded text: what a device's
+    /// protocol looks like, byte for byte.
     pub hex: bool,
+    /// Where one entry ends. [`View::default`] and [`View::text`] are lines, [`View::hex`]
+    /// one entry per read.
+    pub framing: Framing,
+}
+
+impl Default for View {
+    fn default() -> Self {
+        View::text(TextEncoding::default())
+    }
+}
+
+impl View {
+    /// Text split at line ends.
+    pub fn text(encoding: TextEncoding) -> View {
+        View {
+            encoding,
+            hex: false,
+            framing: Framing::Line,
+        }
+    }
+
+    /// Hex, one entry per read.
+    pub fn hex(encoding: TextEncoding) -> View {
+        View {
+            encoding,
+            hex: true,
+            framing: Framing::Chunk,
+        }
+    }
+
+    /// Whether received bytes go through a [`Framer`] rather than the line assembler or the
+    /// plain hex dump.
+    fn frames(&self) -> bool {
+        !matches!(
+            (&self.framing, self.hex),
+            (Framing::Line, false) | (Framing::Chunk, true)
+        )
+    }
+}
+
+/// Longest frame shown as one entry (longer ones come in pieces).
+const MAX_FRAME: usize = 64 * 1024;
+
+/// A received stream being framed: the framer and the decoder for its text.
+#[derive(Debug)]
+struct Framed {
+    framer: Framer,
+    decoder: StreamDecoder,
 }
 
 /// Which stream bytes belong to.
@@ -45,6 +100,7 @@ pub(crate) enum Stream {
 pub(crate) struct Streams {
     view: View,
     assemblers: HashMap<Stream, LineAssembler>,
+    framed: HashMap<ConnId, Framed>,
 }
 
 impl Streams {
@@ -52,7 +108,103 @@ impl Streams {
         Streams {
             view,
             assemblers: HashMap::new(),
+            framed: HashMap::new(),
         }
+    }
+
+    pub(crate) fn framing(&self) -> &Framing {
+        &self.view.framing
+    }
+
+    /// How one frame is shown: hex of every byte (a line's end too), or its text.
+    fn show(view: &View, framed: &mut Framed, frame: &Frame, lines: &mut Vec<String>) {
+        if view.hex {
+            let mut bytes = frame.bytes.clone();
+            bytes.extend_from_slice(frame.end);
+            if bytes.is_empty() {
+                lines.push(HEX_MARK.trim_end().to_string());
+            }
+            for piece in bytes.chunks(HEX_BYTES_PER_LINE) {
+                lines.push(format!("{HEX_MARK}{}", to_hex(piece)));
+            }
+        } else {
+            let mut text = String::new();
+            framed.decoder.decode(&frame.bytes, &mut text);
+            lines.push(display_safe(&text));
+        }
+    }
+
+    fn push_framed(
+        &mut self,
+        conn: ConnId,
+        bytes: &[u8],
+        now: Instant,
+        lines: &mut Vec<String>,
+    ) -> bool {
+        let view = &self.view;
+        let framed = self.framed.entry(conn).or_insert_with(|| Framed {
+            framer: Framer::new(view.framing.clone(), MAX_FRAME),
+            decoder: StreamDecoder::new(view.encoding),
+        });
+        let mut frames = Vec::new();
+        framed.framer.push(bytes, now, &mut frames);
+        for frame in &frames {
+            Streams::show(view, framed, frame, lines);
+        }
+        !framed.framer.pending().is_empty()
+    }
+
+    /// What a framed stream shows once it has been quiet: an idle-gap frame whose gap has
+    /// passed, a partial line after [`IDLE_FLUSH`]. Partial delimited or length-prefixed
+    /// frames wait for the rest (or the end of the connection).
+    fn take_idle_frames(&mut self, now: Instant) -> Vec<(Stream, String)> {
+        let mut out = Vec::new();
+        for (conn, framed) in &mut self.framed {
+            let mut frames = Vec::new();
+            match framed.framer.framing() {
+                Framing::IdleGap(_) => framed.framer.poll(now, &mut frames),
+                Framing::Line
+                    if framed
+                        .framer
+                        .last_arrival()
+                        .is_some_and(|last| now.duration_since(last) >= IDLE_FLUSH) =>
+                {
+                    framed.framer.flush(&mut frames);
+                }
+                _ => {}
+            }
+            let mut lines = Vec::new();
+            for frame in &frames {
+                Streams::show(&self.view, framed, frame, &mut lines);
+            }
+            out.extend(
+                lines
+                    .into_iter()
+                    .map(|line| (Stream::Received(*conn), line)),
+            );
+        }
+        out
+    }
+
+    fn finish_framed(&mut self, conn: ConnId) -> Vec<(Stream, String)> {
+        let Some(mut framed) = self.framed.remove(&conn) else {
+            return Vec::new();
+        };
+        let mut frames = Vec::new();
+        framed.framer.finish(&mut frames);
+        let mut lines = Vec::new();
+        for frame in &frames {
+            Streams::show(&self.view, &mut framed, frame, &mut lines);
+        }
+        let mut rest = String::new();
+        framed.decoder.finish(&mut rest);
+        if !rest.is_empty() {
+            lines.push(display_safe(&rest));
+        }
+        lines
+            .into_iter()
+            .map(|line| (Stream::Received(conn), line))
+            .collect()
     }
 
     /// Appends the lines `bytes` completes on `stream` to `lines`. Returns whether the stream
@@ -64,11 +216,16 @@ impl Streams {
         now: Instant,
         lines: &mut Vec<String>,
     ) -> bool {
-        if self.view.hex && matches!(stream, Stream::Received(_)) {
-            for piece in bytes.chunks(HEX_BYTES_PER_LINE) {
-                lines.push(format!("{HEX_MARK}{}", to_hex(piece)));
+        if let Stream::Received(conn) = stream {
+            if self.view.frames() {
+                return self.push_framed(conn, bytes, now, lines);
             }
-            return false;
+            if self.view.hex {
+                for piece in bytes.chunks(HEX_BYTES_PER_LINE) {
+                    lines.push(format!("{HEX_MARK}{}", to_hex(piece)));
+                }
+                return false;
+            }
         }
         let encoding = self.view.encoding;
         let assembler = self
@@ -82,42 +239,62 @@ impl Streams {
     /// Whether any stream holds a partial line the idle flush may show.
     pub(crate) fn has_pending(&self) -> bool {
         self.assemblers.values().any(LineAssembler::has_pending)
+            || self.framed.values().any(|f| !f.framer.pending().is_empty())
     }
 
     /// Partial lines of streams quiet for [`IDLE_FLUSH`], with their streams.
     pub(crate) fn take_idle(&mut self, now: Instant) -> Vec<(Stream, String)> {
-        self.assemblers
+        let mut idle: Vec<(Stream, String)> = self
+            .assemblers
             .iter_mut()
             .filter_map(|(stream, a)| a.take_idle(now, IDLE_FLUSH).map(|line| (*stream, line)))
-            .collect()
+            .collect();
+        idle.extend(self.take_idle_frames(now));
+        idle
     }
 
     /// The connection ended: what each of its streams holds after its last line end.
     pub(crate) fn finish(&mut self, conn: ConnId) -> Vec<(Stream, String)> {
-        [Stream::Received(conn), Stream::Sent(Some(conn))]
+        let mut rest: Vec<(Stream, String)> = [Stream::Received(conn), Stream::Sent(Some(conn))]
             .into_iter()
             .filter_map(|stream| {
                 let mut assembler = self.assemblers.remove(&stream)?;
                 assembler.finish().map(|line| (stream, line))
             })
-            .collect()
+            .collect();
+        rest.extend(self.finish_framed(conn));
+        rest
     }
 
     /// Every stream ends (the broadcast stream too, when the server stops).
     pub(crate) fn finish_all(&mut self) -> Vec<(Stream, String)> {
-        self.assemblers
+        let mut rest: Vec<(Stream, String)> = self
+            .assemblers
             .drain()
             .filter_map(|(stream, mut a)| a.finish().map(|line| (stream, line)))
-            .collect()
+            .collect();
+        let conns: Vec<ConnId> = self.framed.keys().copied().collect();
+        for conn in conns {
+            rest.extend(self.finish_framed(conn));
+        }
+        rest
     }
 
     /// Shows bytes arriving from now on `view`'s way. Text waiting for its line end is shown
     /// before the hex view starts, so it is not shown twice; a new encoding applies to the
     /// bytes after the change.
     pub(crate) fn set_view(&mut self, view: View) -> Vec<(Stream, String)> {
-        let old = std::mem::replace(&mut self.view, view);
+        let old = std::mem::replace(&mut self.view, view.clone());
         let mut rest = Vec::new();
-        if view.hex && !old.hex {
+        // A new framing (or hex on or off for frames) starts with the next byte: what the old
+        // one held back is shown now.
+        if old.framing != view.framing || old.hex != view.hex {
+            let conns: Vec<ConnId> = self.framed.keys().copied().collect();
+            for conn in conns {
+                rest.extend(self.finish_framed(conn));
+            }
+        }
+        if view.frames() || (view.hex && !old.hex) {
             for (stream, assembler) in self.assemblers.iter_mut() {
                 if matches!(stream, Stream::Received(_))
                     && let Some(line) = assembler.finish()
@@ -128,6 +305,11 @@ impl Streams {
         }
         for assembler in self.assemblers.values_mut() {
             assembler.set_encoding(view.encoding);
+        }
+        if old.encoding != view.encoding {
+            for framed in self.framed.values_mut() {
+                framed.decoder = StreamDecoder::new(view.encoding);
+            }
         }
         rest
     }
@@ -148,10 +330,7 @@ mod tests {
         let now = Instant::now();
         streams.push(Stream::Received(conn()), b"abc\nhalf", now, &mut lines);
         assert_eq!(lines, ["abc"]);
-        let rest = streams.set_view(View {
-            hex: true,
-            ..View::default()
-        });
+        let rest = streams.set_view(View::hex(TextEncoding::Utf8));
         assert_eq!(rest, [(Stream::Received(conn()), "half".to_string())]);
         lines.clear();
         streams.push(Stream::Received(conn()), b"\x01\x02\n", now, &mut lines);
@@ -164,10 +343,7 @@ mod tests {
         let mut lines = Vec::new();
         let now = Instant::now();
         streams.push(Stream::Received(conn()), "中\n".as_bytes(), now, &mut lines);
-        streams.set_view(View {
-            encoding: TextEncoding::Gb18030,
-            hex: false,
-        });
+        streams.set_view(View::text(TextEncoding::Gb18030));
         streams.push(
             Stream::Received(conn()),
             &[0xD6, 0xD0, b'\n'],
@@ -175,6 +351,64 @@ mod tests {
             &mut lines,
         );
         assert_eq!(lines, ["中", "中"]);
+    }
+
+    #[test]
+    fn framed_views_show_one_entry_per_frame_in_hex_or_text() {
+        let now = Instant::now();
+        let ms = Duration::from_millis;
+        // Lines in hex keep their line ends on screen.
+        let mut streams = Streams::new(View {
+            framing: Framing::Line,
+            ..View::hex(TextEncoding::Utf8)
+        });
+        let mut lines = Vec::new();
+        streams.push(Stream::Received(conn()), b"AB\r\nC", now, &mut lines);
+        assert_eq!(lines, ["[HEX] 41 42 0D 0A"]);
+        // A partial line shows after a quiet spell, as in the text view.
+        assert!(streams.has_pending());
+        assert_eq!(
+            streams.take_idle(now + IDLE_FLUSH),
+            [(Stream::Received(conn()), "[HEX] 43".to_string())]
+        );
+        // An idle gap in text, a Chinese character split between reads kept whole.
+        let mut streams = Streams::new(View {
+            framing: Framing::IdleGap(ms(30)),
+            ..View::text(TextEncoding::Utf8)
+        });
+        let mut lines = Vec::new();
+        let bytes = "温度".as_bytes();
+        streams.push(Stream::Received(conn()), &bytes[..2], now, &mut lines);
+        streams.push(
+            Stream::Received(conn()),
+            &bytes[2..],
+            now + ms(5),
+            &mut lines,
+        );
+        assert!(lines.is_empty());
+        assert!(streams.take_idle(now + ms(20)).is_empty());
+        assert_eq!(
+            streams.take_idle(now + ms(40)),
+            [(Stream::Received(conn()), "温度".to_string())]
+        );
+        // A new framing shows what the old one held back, then starts afresh.
+        streams.push(
+            Stream::Received(conn()),
+            b"\x02half",
+            now + ms(50),
+            &mut lines,
+        );
+        let rest = streams.set_view(View {
+            framing: Framing::Delimiter(vec![0x03]),
+            ..View::text(TextEncoding::Utf8)
+        });
+        assert_eq!(rest, [(Stream::Received(conn()), "\\x02half".to_string())]);
+        streams.push(Stream::Received(conn()), b"\x02a\x03\x02b", now, &mut lines);
+        assert_eq!(lines, ["\\x02a\\x03"]);
+        assert_eq!(
+            streams.finish(conn()),
+            [(Stream::Received(conn()), "\\x02b".to_string())]
+        );
     }
 
     #[test]

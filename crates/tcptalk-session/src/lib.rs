@@ -235,7 +235,7 @@ impl Shared {
 
     /// How bytes are decoded and shown, and messages encoded.
     pub fn view(&self) -> View {
-        self.view
+        self.view.clone()
     }
 
     /// How far a save of the history has come, while one runs.
@@ -361,10 +361,7 @@ enum Command {
         job: JobId,
         event: SessionEvent,
     },
-    SetRules {
-        book: Option<Arc<RuleBook>>,
-        framing: tcptalk_core::Framing,
-    },
+    SetRules(Option<Arc<RuleBook>>),
     Clear,
     Save(PathBuf),
     SaveDone {
@@ -406,7 +403,7 @@ impl Session {
         let shared = SharedState::new(Shared {
             transcript: Transcript::new(config.limits),
             peers: Registry::default(),
-            view: config.view,
+            view: config.view.clone(),
             saving: None,
             keep_history: config.keep_history,
             jobs: std::collections::BTreeMap::new(),
@@ -504,7 +501,7 @@ impl SessionHandle {
         if shared.view == view {
             return;
         }
-        shared.view = view;
+        shared.view = view.clone();
         drop(shared);
         self.command(Command::SetView(view));
     }
@@ -533,10 +530,11 @@ impl SessionHandle {
         self.command(Command::Noted { text, at });
     }
 
-    /// Answers what arrives with `book`'s rules from now on (or stops answering), each rule
-    /// offered the frames `framing` cuts from each connection's bytes.
-    pub fn set_rules(&self, book: Option<Arc<RuleBook>>, framing: tcptalk_core::Framing) {
-        self.command(Command::SetRules { book, framing });
+    /// Answers what arrives with `book`'s rules from now on (or stops answering). Each rule
+    /// is offered the frames the view's framing cuts from each connection's bytes (a line, an
+    /// idle-gap frame, a read, ...), the same frames the history shows.
+    pub fn set_rules(&self, book: Option<Arc<RuleBook>>) {
+        self.command(Command::SetRules(book));
     }
 
     /// Empties the history view; a save still writes everything.

@@ -93,6 +93,10 @@ pub enum Notice {
         name: String,
         error: crate::FileError,
     },
+    /// Received bytes are cut into entries (and rule frames) this way from now on.
+    Reframed {
+        framing: tcptalk_core::Framing,
+    },
     /// Text a front end worded itself (a bad port the user typed, ...).
     Text(String),
 }
@@ -159,6 +163,12 @@ impl fmt::Display for Notice {
                 elapsed.as_secs_f64()
             ),
             Notice::FileFailed { name, error } => write!(f, "file {name} not sent whole: {error}"),
+            Notice::Reframed { framing } => {
+                write!(
+                    f,
+                    "from now on, what arrives is cut into frames by: {framing}"
+                )
+            }
             Notice::Text(text) => f.write_str(text),
         }
     }

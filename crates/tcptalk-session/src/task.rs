@@ -103,7 +103,7 @@ impl Task {
             waker,
             runtime,
             sources: Vec::new(),
-            streams: Streams::new(config.view),
+            streams: Streams::new(config.view.clone()),
             idle_check: None,
             idle_deferred: None,
             log: config.log,
@@ -112,7 +112,7 @@ impl Task {
             lines: Vec::new(),
             closing: false,
             jobs: std::collections::HashMap::new(),
-            replies: replies::Replies::default(),
+            replies: replies::Replies::new(config.view.framing.clone()),
         }
     }
 
@@ -296,8 +296,14 @@ impl Task {
                 }
             }
             Command::SetView(view) => {
+                let framing = view.framing.clone();
+                let reframed = self.streams.framing() != &framing;
                 let rest = self.streams.set_view(view);
                 self.record_pieces(rest);
+                self.replies.set_framing(framing.clone());
+                if reframed {
+                    self.notice(PeerRef::NONE, Notice::Reframed { framing });
+                }
             }
             Command::SetLimits(limits) => self.shared.lock().transcript.set_limits(limits),
             Command::SetLog(log) => {
@@ -376,7 +382,7 @@ impl Task {
                 self.shared.lock().jobs.remove(&job);
                 self.emit(event).await?;
             }
-            Command::SetRules { book, framing } => self.replies.set(book, framing),
+            Command::SetRules(book) => self.replies.set_book(book),
             Command::Clear => self.shared.lock().transcript.clear(),
             Command::Save(path) => self.start_save(path),
             Command::SaveDone { path, result } => {

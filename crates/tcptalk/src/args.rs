@@ -142,9 +142,9 @@ pub struct SendArgs {
     #[arg(long, value_name = "FILE", requires = "no_gui")]
     pub rules: Option<PathBuf>,
 
-    /// How received bytes are cut into the frames rules match: line, chunk (each read),
-    /// idle:MS, delim:HEX, len:1|2|4[be|le][+header] [default: line]
-    #[arg(long, value_name = "FRAMING", value_parser = parse_framing, requires = "rules")]
+    /// How received bytes are cut into the frames --rules match and --log writes: line,
+    /// chunk (each read), idle:MS, delim:HEX, len:1|2|4[be|le][+header] [default: line]
+    #[arg(long, value_name = "FRAMING", value_parser = parse_framing, requires = "no_gui")]
     pub framing: Option<Framing>,
 
     /// Stop after N sends; a client then closes as at the end of stdin.
@@ -152,11 +152,10 @@ pub struct SendArgs {
     pub count: Option<u64>,
 }
 
-/// `--rules` read and checked, with the framing its rules match.
+/// `--rules` read and checked.
 #[derive(Debug, Clone)]
 pub struct AutoReply {
     pub book: std::sync::Arc<tcptalk_session::RuleBook>,
-    pub framing: Framing,
 }
 
 impl SendArgs {
@@ -169,7 +168,6 @@ impl SendArgs {
             tcptalk_session::RuleBook::load(path).map_err(|err| format!("--rules: {err}"))?;
         Ok(Some(AutoReply {
             book: std::sync::Arc::new(book),
-            framing: self.framing.clone().unwrap_or(Framing::Line),
         }))
     }
 }

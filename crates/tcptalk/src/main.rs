@@ -58,14 +58,32 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Some(Command::Server(args)) if args.no_gui => {
             let config = server_config(&args);
-            let auto_send = auto_send(&args.sending);
-            let terminal = terminal_setup(args.json, cli.log.as_deref(), cli.encoding, auto_send)?;
+            let mut terminal = terminal_setup(
+                args.json,
+                cli.log.as_deref(),
+                cli.encoding,
+                auto_send(&args.sending),
+            )?;
+            terminal.framing = args
+                .sending
+                .framing
+                .clone()
+                .unwrap_or(tcptalk_core::Framing::Line);
             block_on(terminal::run_server(config, args.once, terminal))?
         }
         Some(Command::Client(args)) if args.no_gui => {
             let (config, label) = client_config(&args);
-            let auto_send = auto_send(&args.sending);
-            let terminal = terminal_setup(args.json, cli.log.as_deref(), cli.encoding, auto_send)?;
+            let mut terminal = terminal_setup(
+                args.json,
+                cli.log.as_deref(),
+                cli.encoding,
+                auto_send(&args.sending),
+            )?;
+            terminal.framing = args
+                .sending
+                .framing
+                .clone()
+                .unwrap_or(tcptalk_core::Framing::Line);
             block_on(terminal::run_client(config, label, terminal))?
         }
         command => gui::run(command, cli.lang, cli.encoding, cli.log),
@@ -107,6 +125,7 @@ fn terminal_setup(
         encoding: encoding.unwrap_or_default(),
         auto_send,
         auto_reply,
+        framing: tcptalk_core::Framing::Line,
     })
 }
 

@@ -45,6 +45,8 @@ pub struct Terminal {
     pub auto_send: Option<AutoSend>,
     /// `--rules FILE`.
     pub auto_reply: Option<AutoReply>,
+    /// `--framing`: the frames rules match and `--log` lines are cut into.
+    pub framing: tcptalk_core::Framing,
 }
 
 impl Terminal {
@@ -89,13 +91,13 @@ impl Terminal {
 
     fn session(&self) -> Session {
         let view = View {
-            encoding: self.encoding,
-            hex: false,
+            framing: self.framing.clone(),
+            ..View::text(self.encoding)
         };
         let config = SessionConfig::terminal(view, self.log.clone());
         let session = Session::spawn(&tokio::runtime::Handle::current(), config);
         if let Some(reply) = &self.auto_reply {
-            session.set_rules(Some(reply.book.clone()), reply.framing.clone());
+            session.set_rules(Some(reply.book.clone()));
         }
         session
     }

@@ -1,4 +1,4 @@
-//! Auto-reply: each connection's received bytes cut into frames by the rules' framing, each
+//! Auto-reply: each connection's received bytes cut into frames by the view's framing, each
 //! frame offered to the rules, a match answered on that connection (after its delay).
 
 use std::collections::HashMap;
@@ -29,12 +29,25 @@ pub(crate) struct Replies {
 }
 
 impl Replies {
-    /// New rules (or none), matching frames cut by `framing` from the next byte on.
-    pub(crate) fn set(&mut self, book: Option<Arc<RuleBook>>, framing: Framing) {
+    pub(crate) fn new(framing: Framing) -> Self {
+        Replies {
+            framing,
+            ..Replies::default()
+        }
+    }
+
+    /// New rules (or none).
+    pub(crate) fn set_book(&mut self, book: Option<Arc<RuleBook>>) {
         self.book = book;
-        self.framing = framing;
-        self.framers.clear();
-        self.deadline = None;
+    }
+
+    /// Frames are cut this way from the next byte on (the view's framing changed).
+    pub(crate) fn set_framing(&mut self, framing: Framing) {
+        if framing != self.framing {
+            self.framing = framing;
+            self.framers.clear();
+            self.deadline = None;
+        }
     }
 
     fn update_deadline(&mut self) {

@@ -1,0 +1,146 @@
+//! 分帧 / Framing: how the history cuts what arrives into entries (and what auto-reply rules
+//! see). A display choice only: the bytes on the wire and in a save stay as they came.
+//!
+//! 自动 / Auto keeps the tutorial's behaviour: text split at line ends, hex one entry per read.
+//! The other choices are the session's framings; an idle gap, a delimiter and a length header
+//! take their value from a small field next to the menu, checked before it applies.
+
+use std::time::Duration;
+
+use egui::Ui;
+use tcptalk_core::{Framing, LengthPrefix};
+
+use crate::Lang;
+
+/// Which framing the menu shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FramingKind {
+    #[default]
+    Auto,
+    Line,
+    Chunk,
+    IdleGap,
+    Delimiter,
+    Length,
+}
+
+impl FramingKind {
+    const ALL: [FramingKind; 6] = [
+        FramingKind::Auto,
+        FramingKind::Line,
+        FramingKind::Chunk,
+        FramingKind::IdleGap,
+        FramingKind::Delimiter,
+        FramingKind::Length,
+    ];
+}
+
+/// The framing menu and its value fields.
+#[derive(Debug, Clone)]
+pub(crate) struct FramingChoice {
+    pub(crate) kind: FramingKind,
+    pub(crate) idle_ms: String,
+    pub(crate) delimiter: String,
+    /// `len:2be`-style, as the terminal's `--framing len:…` takes it.
+    pub(crate) length: String,
+    /// The framing in force (the last valid one).
+    applied: Framing,
+    /// Why the typed value is not used, if it is not.
+    pub(crate) problem: Option<String>,
+    /// The value field has the focus: what is typed applies when the user leaves it, so
+    /// typing `500` does not re-frame at 5 and at 50 on the way.
+    editing: bool,
+}
+
+impl Default for FramingChoice {
+    fn default() -> Self {
+        FramingChoice {
+            kind: FramingKind::Auto,
+            idle_ms: "50".into(),
+            delimiter: "0D 0A".into(),
+            length: "2be".into(),
+            applied: Framing::Line,
+            problem: None,
+            editing: false,
+        }
+    }
+}
+
+impl FramingChoice {
+    /// The framing for the session: `Auto` follows the hex view.
+    pub(crate) fn framing(&mut self, hex: bool, lang: Lang) -> Framing {
+        if self.editing {
+            return self.applied.clone();
+        }
+        let wanted = match self.kind {
+            FramingKind::Auto if hex => Ok(Framing::Chunk),
+            FramingKind::Auto | FramingKind::Line => Ok(Framing::Line),
+            FramingKind::Chunk => Ok(Framing::Chunk),
+            FramingKind::IdleGap => match self.idle_ms.trim().parse::<u64>() {
+                Ok(ms) if (1..=3_600_000).contains(&ms) => {
+                    Ok(Framing::IdleGap(Duration::from_millis(ms)))
+                }
+                _ => Err(lang.bad_idle_gap(&self.idle_ms)),
+            },
+            FramingKind::Delimiter => match tcptalk_core::parse_hex(&self.delimiter) {
+                Ok(bytes) if !bytes.is_empty() => Ok(Framing::Delimiter(bytes)),
+                Ok(_) => Err(lang.bad_delimiter("")),
+                Err(err) => Err(lang.bad_delimiter(&lang.hex_error(&err))),
+            },
+            FramingKind::Length => match format!("len:{}", self.length.trim()).parse() {
+                Ok(framing @ Framing::LengthPrefixed(LengthPrefix { .. })) => Ok(framing),
+                _ => Err(lang.bad_length(&self.length)),
+            },
+        };
+        match wanted {
+            Ok(framing) => {
+                self.applied = framing;
+                self.problem = None;
+            }
+            Err(why) => self.problem = Some(why),
+        }
+        self.applied.clone()
+    }
+
+    /// 分帧 [自动▼] and, for the framings that need one, its value field.
+    pub(crate) fn show(&mut self, ui: &mut Ui, id: egui::Id, lang: Lang) {
+        let texts = lang.framing_texts();
+        let label = ui.label(texts.framing);
+        let mut kind = self.kind;
+        egui::ComboBox::from_id_salt(id)
+            .selected_text(lang.framing_name(kind))
+            .width(84.0)
+            .show_ui(ui, |ui| {
+                for choice in FramingKind::ALL {
+                    ui.selectable_value(&mut kind, choice, lang.framing_name(choice))
+                        .on_hover_text(lang.framing_hint(choice));
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text(lang.framing_hint(self.kind));
+        self.kind = kind;
+        let (field, hint) = match self.kind {
+            FramingKind::IdleGap => (&mut self.idle_ms, texts.idle_ms),
+            FramingKind::Delimiter => (&mut self.delimiter, texts.delimiter),
+            FramingKind::Length => (&mut self.length, texts.length),
+            _ => {
+                self.editing = false;
+                return;
+            }
+        };
+        let edit = egui::TextEdit::singleline(field)
+            .id(id.with("value"))
+            .desired_width(52.0);
+        let color = if self.problem.is_some() {
+            crate::widgets::ERROR_TEXT
+        } else {
+            ui.visuals().text_color()
+        };
+        let response = ui
+            .add(edit.text_color(color))
+            .labelled_by(label.id)
+            .on_hover_text(self.problem.as_deref().unwrap_or(hint));
+        self.editing = response.has_focus();
+    }
+}
