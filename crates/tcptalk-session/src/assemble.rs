@@ -77,6 +77,25 @@ impl View {
     }
 }
 
+/// One entry's text from a stream that is shown on its own (a partial line after a quiet
+/// spell, what is left at the end, an idle-gap frame), with when it began to arrive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Piece {
+    pub(crate) stream: Stream,
+    pub(crate) text: String,
+    pub(crate) at: Instant,
+}
+
+/// What [`Streams::push`] did besides adding lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pushed {
+    /// The stream holds bytes not shown yet (for the idle flush).
+    pub(crate) pending: bool,
+    /// When the first of the added lines began to arrive, if before this read: a frame is
+    /// stamped at its first byte. The other lines began with this read.
+    pub(crate) first_at: Option<Instant>,
+}
+
 /// Longest frame shown as one entry (longer ones come in pieces).
 const MAX_FRAME: usize = 64 * 1024;
 
@@ -140,7 +159,7 @@ impl Streams {
         bytes: &[u8],
         now: Instant,
         lines: &mut Vec<String>,
-    ) -> bool {
+    ) -> Pushed {
         let view = &self.view;
         let framed = self.framed.entry(conn).or_insert_with(|| Framed {
             framer: Framer::new(view.framing.clone(), MAX_FRAME),
@@ -151,13 +170,31 @@ impl Streams {
         for frame in &frames {
             Streams::show(view, framed, frame, lines);
         }
-        !framed.framer.pending().is_empty()
+        Pushed {
+            pending: !framed.framer.pending().is_empty(),
+            first_at: frames.first().map(|frame| frame.at),
+        }
+    }
+
+    /// Frames shown as pieces, each stamped at its first byte.
+    fn pieces(view: &View, framed: &mut Framed, conn: ConnId, frames: &[Frame]) -> Vec<Piece> {
+        let mut out = Vec::new();
+        for frame in frames {
+            let mut lines = Vec::new();
+            Streams::show(view, framed, frame, &mut lines);
+            out.extend(lines.into_iter().map(|text| Piece {
+                stream: Stream::Received(conn),
+                text,
+                at: frame.at,
+            }));
+        }
+        out
     }
 
     /// What a framed stream shows once it has been quiet: an idle-gap frame whose gap has
     /// passed, a partial line after [`IDLE_FLUSH`]. Partial delimited or length-prefixed
     /// frames wait for the rest (or the end of the connection).
-    fn take_idle_frames(&mut self, now: Instant) -> Vec<(Stream, String)> {
+    fn take_idle_frames(&mut self, now: Instant) -> Vec<Piece> {
         let mut out = Vec::new();
         for (conn, framed) in &mut self.framed {
             let mut frames = Vec::new();
@@ -173,49 +210,38 @@ impl Streams {
                 }
                 _ => {}
             }
-            let mut lines = Vec::new();
-            for frame in &frames {
-                Streams::show(&self.view, framed, frame, &mut lines);
-            }
-            out.extend(
-                lines
-                    .into_iter()
-                    .map(|line| (Stream::Received(*conn), line)),
-            );
+            out.extend(Streams::pieces(&self.view, framed, *conn, &frames));
         }
         out
     }
 
-    fn finish_framed(&mut self, conn: ConnId) -> Vec<(Stream, String)> {
+    fn finish_framed(&mut self, conn: ConnId, now: Instant) -> Vec<Piece> {
         let Some(mut framed) = self.framed.remove(&conn) else {
             return Vec::new();
         };
         let mut frames = Vec::new();
         framed.framer.finish(&mut frames);
-        let mut lines = Vec::new();
-        for frame in &frames {
-            Streams::show(&self.view, &mut framed, frame, &mut lines);
-        }
+        let mut out = Streams::pieces(&self.view, &mut framed, conn, &frames);
         let mut rest = String::new();
         framed.decoder.finish(&mut rest);
         if !rest.is_empty() {
-            lines.push(display_safe(&rest));
+            out.push(Piece {
+                stream: Stream::Received(conn),
+                text: display_safe(&rest),
+                at: frames.last().map_or(now, |frame| frame.at),
+            });
         }
-        lines
-            .into_iter()
-            .map(|line| (Stream::Received(conn), line))
-            .collect()
+        out
     }
 
-    /// Appends the lines `bytes` completes on `stream` to `lines`. Returns whether the stream
-    /// now holds a partial line (for the idle flush).
+    /// Appends the lines `bytes` completes on `stream` to `lines`; see [`Pushed`].
     pub(crate) fn push(
         &mut self,
         stream: Stream,
         bytes: &[u8],
         now: Instant,
         lines: &mut Vec<String>,
-    ) -> bool {
+    ) -> Pushed {
         if let Stream::Received(conn) = stream {
             if self.view.frames() {
                 return self.push_framed(conn, bytes, now, lines);
@@ -224,7 +250,10 @@ impl Streams {
                 for piece in bytes.chunks(HEX_BYTES_PER_LINE) {
                     lines.push(format!("{HEX_MARK}{}", to_hex(piece)));
                 }
-                return false;
+                return Pushed {
+                    pending: false,
+                    first_at: None,
+                };
             }
         }
         let encoding = self.view.encoding;
@@ -233,7 +262,10 @@ impl Streams {
             .entry(stream)
             .or_insert_with(|| LineAssembler::new(encoding, MAX_LINE_CHARS));
         assembler.push(bytes, now, lines);
-        assembler.has_pending()
+        Pushed {
+            pending: assembler.has_pending(),
+            first_at: None,
+        }
     }
 
     /// Whether any stream holds a partial line the idle flush may show.
@@ -243,39 +275,60 @@ impl Streams {
     }
 
     /// Partial lines of streams quiet for [`IDLE_FLUSH`], with their streams.
-    pub(crate) fn take_idle(&mut self, now: Instant) -> Vec<(Stream, String)> {
-        let mut idle: Vec<(Stream, String)> = self
+    pub(crate) fn take_idle(&mut self, now: Instant) -> Vec<Piece> {
+        let mut idle: Vec<Piece> = self
             .assemblers
             .iter_mut()
-            .filter_map(|(stream, a)| a.take_idle(now, IDLE_FLUSH).map(|line| (*stream, line)))
+            .filter_map(|(stream, a)| {
+                let text = a.take_idle(now, IDLE_FLUSH)?;
+                Some(Piece {
+                    stream: *stream,
+                    text,
+                    at: now,
+                })
+            })
             .collect();
         idle.extend(self.take_idle_frames(now));
         idle
     }
 
     /// The connection ended: what each of its streams holds after its last line end.
-    pub(crate) fn finish(&mut self, conn: ConnId) -> Vec<(Stream, String)> {
-        let mut rest: Vec<(Stream, String)> = [Stream::Received(conn), Stream::Sent(Some(conn))]
+    pub(crate) fn finish(&mut self, conn: ConnId) -> Vec<Piece> {
+        let now = Instant::now();
+        let mut rest: Vec<Piece> = [Stream::Received(conn), Stream::Sent(Some(conn))]
             .into_iter()
             .filter_map(|stream| {
                 let mut assembler = self.assemblers.remove(&stream)?;
-                assembler.finish().map(|line| (stream, line))
+                let text = assembler.finish()?;
+                Some(Piece {
+                    stream,
+                    text,
+                    at: now,
+                })
             })
             .collect();
-        rest.extend(self.finish_framed(conn));
+        rest.extend(self.finish_framed(conn, now));
         rest
     }
 
     /// Every stream ends (the broadcast stream too, when the server stops).
-    pub(crate) fn finish_all(&mut self) -> Vec<(Stream, String)> {
-        let mut rest: Vec<(Stream, String)> = self
+    pub(crate) fn finish_all(&mut self) -> Vec<Piece> {
+        let now = Instant::now();
+        let mut rest: Vec<Piece> = self
             .assemblers
             .drain()
-            .filter_map(|(stream, mut a)| a.finish().map(|line| (stream, line)))
+            .filter_map(|(stream, mut a)| {
+                let text = a.finish()?;
+                Some(Piece {
+                    stream,
+                    text,
+                    at: now,
+                })
+            })
             .collect();
         let conns: Vec<ConnId> = self.framed.keys().copied().collect();
         for conn in conns {
-            rest.extend(self.finish_framed(conn));
+            rest.extend(self.finish_framed(conn, now));
         }
         rest
     }
@@ -283,7 +336,8 @@ impl Streams {
     /// Shows bytes arriving from now on `view`'s way. Text waiting for its line end is shown
     /// before the hex view starts, so it is not shown twice; a new encoding applies to the
     /// bytes after the change.
-    pub(crate) fn set_view(&mut self, view: View) -> Vec<(Stream, String)> {
+    pub(crate) fn set_view(&mut self, view: View) -> Vec<Piece> {
+        let now = Instant::now();
         let old = std::mem::replace(&mut self.view, view.clone());
         let mut rest = Vec::new();
         // A new framing (or hex on or off for frames) starts with the next byte: what the old
@@ -291,15 +345,19 @@ impl Streams {
         if old.framing != view.framing || old.hex != view.hex {
             let conns: Vec<ConnId> = self.framed.keys().copied().collect();
             for conn in conns {
-                rest.extend(self.finish_framed(conn));
+                rest.extend(self.finish_framed(conn, now));
             }
         }
         if view.frames() || (view.hex && !old.hex) {
             for (stream, assembler) in self.assemblers.iter_mut() {
                 if matches!(stream, Stream::Received(_))
-                    && let Some(line) = assembler.finish()
+                    && let Some(text) = assembler.finish()
                 {
-                    rest.push((*stream, line));
+                    rest.push(Piece {
+                        stream: *stream,
+                        text,
+                        at: now,
+                    });
                 }
             }
         }
@@ -323,6 +381,11 @@ mod tests {
         ConnId(7)
     }
 
+    /// Pieces as (stream, text), to compare.
+    fn plain(pieces: Vec<Piece>) -> Vec<(Stream, String)> {
+        pieces.into_iter().map(|p| (p.stream, p.text)).collect()
+    }
+
     #[test]
     fn hex_view_is_one_line_per_read_and_text_waiting_is_shown_first() {
         let mut streams = Streams::new(View::default());
@@ -330,7 +393,7 @@ mod tests {
         let now = Instant::now();
         streams.push(Stream::Received(conn()), b"abc\nhalf", now, &mut lines);
         assert_eq!(lines, ["abc"]);
-        let rest = streams.set_view(View::hex(TextEncoding::Utf8));
+        let rest = plain(streams.set_view(View::hex(TextEncoding::Utf8)));
         assert_eq!(rest, [(Stream::Received(conn()), "half".to_string())]);
         lines.clear();
         streams.push(Stream::Received(conn()), b"\x01\x02\n", now, &mut lines);
@@ -368,7 +431,7 @@ mod tests {
         // A partial line shows after a quiet spell, as in the text view.
         assert!(streams.has_pending());
         assert_eq!(
-            streams.take_idle(now + IDLE_FLUSH),
+            plain(streams.take_idle(now + IDLE_FLUSH)),
             [(Stream::Received(conn()), "[HEX] 43".to_string())]
         );
         // An idle gap in text, a Chinese character split between reads kept whole.
@@ -387,10 +450,9 @@ mod tests {
         );
         assert!(lines.is_empty());
         assert!(streams.take_idle(now + ms(20)).is_empty());
-        assert_eq!(
-            streams.take_idle(now + ms(40)),
-            [(Stream::Received(conn()), "温度".to_string())]
-        );
+        let idle = streams.take_idle(now + ms(40));
+        assert_eq!(idle[0].at, now, "stamped at its first byte");
+        assert_eq!(plain(idle), [(Stream::Received(conn()), "温度".to_string())]);
         // A new framing shows what the old one held back, then starts afresh.
         streams.push(
             Stream::Received(conn()),
@@ -398,15 +460,15 @@ mod tests {
             now + ms(50),
             &mut lines,
         );
-        let rest = streams.set_view(View {
+        let rest = plain(streams.set_view(View {
             framing: Framing::Delimiter(vec![0x03]),
             ..View::text(TextEncoding::Utf8)
-        });
+        }));
         assert_eq!(rest, [(Stream::Received(conn()), "\\x02half".to_string())]);
         streams.push(Stream::Received(conn()), b"\x02a\x03\x02b", now, &mut lines);
         assert_eq!(lines, ["\\x02a\\x03"]);
         assert_eq!(
-            streams.finish(conn()),
+            plain(streams.finish(conn())),
             [(Stream::Received(conn()), "\\x02b".to_string())]
         );
     }
@@ -421,7 +483,7 @@ mod tests {
         assert!(lines.is_empty());
         assert!(streams.has_pending());
         assert!(streams.take_idle(start + IDLE_FLUSH / 2).is_empty());
-        let mut idle = streams.take_idle(start + IDLE_FLUSH);
+        let mut idle = plain(streams.take_idle(start + IDLE_FLUSH));
         idle.sort_by_key(|(_, line)| line.clone());
         assert_eq!(
             idle,
@@ -432,7 +494,7 @@ mod tests {
         );
         streams.push(Stream::Received(conn()), b"tail", start, &mut lines);
         assert_eq!(
-            streams.finish(conn()),
+            plain(streams.finish(conn())),
             [(Stream::Received(conn()), "tail".to_string())]
         );
         assert!(!streams.has_pending());

@@ -13,7 +13,7 @@ use super::Task;
 /// How long the idle flush waits for a busy session's queued events before it shows quiet
 /// partial lines anyway.
 const IDLE_DEFER_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
-use crate::assemble::{IDLE_FLUSH, Stream};
+use crate::assemble::{IDLE_FLUSH, Piece, Stream};
 use crate::{Command, Notice, SessionEvent};
 
 impl Task {
@@ -65,11 +65,18 @@ impl Task {
     pub(super) fn push_stream(&mut self, stream: Stream, data: &[u8]) {
         let now = Instant::now();
         let mut lines = std::mem::take(&mut self.lines);
-        let pending = self.streams.push(stream, data, now, &mut lines);
-        if pending && self.idle_check.is_none() {
+        let pushed = self.streams.push(stream, data, now, &mut lines);
+        if pushed.pending && self.idle_check.is_none() {
             self.idle_check = Some(now + IDLE_FLUSH);
         }
-        self.record_stream_lines(stream, &lines);
+        // A frame that began in an earlier read is stamped when it began.
+        match (pushed.first_at, lines.split_first()) {
+            (Some(first_at), Some((first, rest))) if first_at < now => {
+                self.record_stream_lines(stream, std::slice::from_ref(first), first_at);
+                self.record_stream_lines(stream, rest, now);
+            }
+            _ => self.record_stream_lines(stream, &lines, now),
+        }
         lines.clear();
         self.lines = lines;
     }
@@ -96,13 +103,14 @@ impl Task {
         }
     }
 
-    pub(super) fn record_pieces(&mut self, pieces: Vec<(Stream, String)>) {
-        for (stream, line) in pieces {
-            self.record_stream_lines(stream, std::slice::from_ref(&line));
+    pub(super) fn record_pieces(&mut self, pieces: Vec<Piece>) {
+        for piece in pieces {
+            self.record_stream_lines(piece.stream, std::slice::from_ref(&piece.text), piece.at);
         }
     }
 
-    pub(super) fn record_stream_lines(&mut self, stream: Stream, lines: &[String]) {
+    /// Records lines of `stream` that began to arrive at `at`.
+    pub(super) fn record_stream_lines(&mut self, stream: Stream, lines: &[String], at: Instant) {
         if lines.is_empty() {
             return;
         }
@@ -120,7 +128,10 @@ impl Task {
                 }
             }
         };
-        self.record(direction, peer, lines, SystemTime::now());
+        // The history keeps wall-clock times; `at` is on the monotonic clock.
+        let ago = Instant::now().saturating_duration_since(at);
+        let at = SystemTime::now().checked_sub(ago).unwrap_or_else(SystemTime::now);
+        self.record(direction, peer, lines, at);
     }
 
     /// Appends entries to the history (one short hold of the lock) and then the log.

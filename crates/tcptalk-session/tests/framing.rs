@@ -1,0 +1,131 @@
+//! Framing views on a real socket, fed by python3's socket module with real pauses: an idle
+//! gap cuts where the peer paused and stamps each frame at its first byte; timestamps are
+//! present and in order; a change of framing is said in the history.
+
+use std::time::{Duration, SystemTime};
+
+use tcptalk_core::Framing;
+use tcptalk_core::history::HistoryLimits;
+use tcptalk_core::log::Direction;
+use tcptalk_net::{BindAddr, ServerConfig};
+use tcptalk_session::{Session, SessionConfig, SessionEvent, View};
+use tcptalk_testkit::Peer;
+
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Connects to PORT, then for each "HEX MS" argument waits MS and sends the bytes.
+const PACED: &str = r#"
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+print("connected", flush=True)
+for step in sys.argv[2:]:
+    data, ms = step.split(":")
+    time.sleep(int(ms) / 1000)
+    s.sendall(bytes.fromhex(data))
+sys.stdin.readline()
+"#;
+
+async fn listening(view: View) -> (Session, u16) {
+    let config = SessionConfig::window(view, HistoryLimits::default(), None);
+    let mut session = Session::spawn(&tokio::runtime::Handle::current(), config);
+    session.listen(ServerConfig::new(BindAddr::Any, 0));
+    loop {
+        if let SessionEvent::Listening { local } = session.recv().await.expect("session") {
+            return (session, local.port());
+        }
+    }
+}
+
+/// Received entries (text, time) once there are `count` of them.
+async fn received(session: &Session, count: usize) -> Vec<(String, SystemTime)> {
+    let wait = async {
+        loop {
+            let got: Vec<(String, SystemTime)> = {
+                let shared = session.shared().lock();
+                shared
+                    .transcript()
+                    .iter()
+                    .filter(|(entry, _)| entry.direction == Direction::Received)
+                    .map(|(entry, _)| (entry.text.to_string(), entry.at))
+                    .collect()
+            };
+            if got.len() >= count {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(PATIENCE, wait).await.expect("entries in time")
+}
+
+#[test]
+fn an_idle_gap_view_cuts_where_the_peer_paused_and_stamps_the_first_byte() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let view = View {
+            framing: Framing::IdleGap(Duration::from_millis(50)),
+            ..View::hex(Default::default())
+        };
+        let (session, port) = listening(view).await;
+        let mut peer = Peer::python_code_with_args(
+            PACED,
+            &[&port.to_string(), "4142:0", "4344:10", "4546:200"],
+        );
+        assert_eq!(peer.line(), "connected");
+        let got = received(&session, 2).await;
+        assert_eq!(got[0].0, "[HEX] 41 42 43 44");
+        assert_eq!(got[1].0, "[HEX] 45 46");
+        // ABCD is stamped at its first byte, 210 ms before EF's, not when the gap closed it.
+        let apart = got[1].1.duration_since(got[0].1).expect("in order");
+        println!("ABCD then EF, stamped {} ms apart", apart.as_millis());
+        assert!(
+            apart >= Duration::from_millis(180) && apart < Duration::from_millis(400),
+            "{apart:?}"
+        );
+        peer.say("done");
+    });
+}
+
+#[test]
+fn timestamps_are_present_and_in_order_and_a_new_framing_is_said() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let (session, port) = listening(View::default()).await;
+        let steps: Vec<String> = (0..40)
+            .map(|i| format!("{}:{}", hex(format!("line {i}\n").as_bytes()), i % 3))
+            .collect();
+        let mut args = vec![port.to_string()];
+        args.extend(steps);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let started = SystemTime::now();
+        let mut peer = Peer::python_code_with_args(PACED, &args);
+        assert_eq!(peer.line(), "connected");
+        let got = received(&session, 40).await;
+        assert!(got.windows(2).all(|w| w[0].1 <= w[1].1), "in order");
+        assert!(got[0].1 >= started && got[39].1 <= SystemTime::now());
+        assert_eq!(got[39].0, "line 39");
+
+        let delimited = View {
+            framing: Framing::Delimiter(vec![b';']),
+            ..View::default()
+        };
+        session.set_view(delimited);
+        let wait = async {
+            loop {
+                let said = session.shared().lock().transcript().iter().any(|(entry, _)| {
+                    entry.text.contains("cut into frames by: delim:3B")
+                });
+                if said {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(PATIENCE, wait).await.expect("said");
+        peer.say("done");
+    });
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
