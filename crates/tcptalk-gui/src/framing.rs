@@ -102,24 +102,42 @@ impl FramingChoice {
         self.applied.clone()
     }
 
-    /// 分帧 [自动▼] and, for the framings that need one, its value field.
-    pub(crate) fn show(&mut self, ui: &mut Ui, id: egui::Id, lang: Lang) {
-        let texts = lang.framing_texts();
-        let label = ui.label(texts.framing);
-        let mut kind = self.kind;
-        egui::ComboBox::from_id_salt(id)
-            .selected_text(lang.framing_name(kind))
-            .width(84.0)
-            .show_ui(ui, |ui| {
+    /// [分帧：自动 ▾]: a menu of the framings, the value field of the one chosen, and
+    /// (below a line) `extra`, for the other display options.
+    pub(crate) fn menu(
+        &mut self,
+        ui: &mut Ui,
+        id: egui::Id,
+        lang: Lang,
+        extra: impl FnOnce(&mut Ui),
+    ) {
+        let title = lang.framing_menu_title(self.kind);
+        // Stays open while choosing and typing the value; a click outside closes it.
+        let config = egui::containers::menu::MenuConfig::new()
+            .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
+        let (button, _) = egui::containers::menu::MenuButton::new(title)
+            .config(config)
+            .ui(ui, |ui| {
+                let mut kind = self.kind;
                 for choice in FramingKind::ALL {
                     ui.selectable_value(&mut kind, choice, lang.framing_name(choice))
                         .on_hover_text(lang.framing_hint(choice));
                 }
-            })
-            .response
-            .labelled_by(label.id)
-            .on_hover_text(lang.framing_hint(self.kind));
-        self.kind = kind;
+                self.kind = kind;
+                self.value_field(ui, id, lang);
+                ui.separator();
+                extra(ui);
+            });
+        button.on_hover_text(
+            self.problem
+                .as_deref()
+                .unwrap_or(lang.framing_hint(self.kind)),
+        );
+    }
+
+    /// The value an idle gap, a delimiter or a length header needs, labelled by what it is.
+    fn value_field(&mut self, ui: &mut Ui, id: egui::Id, lang: Lang) {
+        let texts = lang.framing_texts();
         let (field, hint) = match self.kind {
             FramingKind::IdleGap => (&mut self.idle_ms, texts.idle_ms),
             FramingKind::Delimiter => (&mut self.delimiter, texts.delimiter),
@@ -129,18 +147,24 @@ impl FramingChoice {
                 return;
             }
         };
-        let edit = egui::TextEdit::singleline(field)
-            .id(id.with("value"))
-            .desired_width(52.0);
-        let color = if self.problem.is_some() {
-            crate::widgets::ERROR_TEXT
-        } else {
-            ui.visuals().text_color()
-        };
-        let response = ui
-            .add(edit.text_color(color))
-            .labelled_by(label.id)
-            .on_hover_text(self.problem.as_deref().unwrap_or(hint));
-        self.editing = response.has_focus();
+        ui.horizontal(|ui| {
+            let label = ui.label(lang.framing_value_label(self.kind));
+            let edit = egui::TextEdit::singleline(field)
+                .id(id.with("value"))
+                .desired_width(80.0);
+            let color = if self.problem.is_some() {
+                crate::widgets::ERROR_TEXT
+            } else {
+                ui.visuals().text_color()
+            };
+            let response = ui
+                .add(edit.text_color(color))
+                .labelled_by(label.id)
+                .on_hover_text(hint);
+            self.editing = response.has_focus();
+        });
+        if let Some(problem) = &self.problem {
+            ui.colored_label(crate::widgets::ERROR_TEXT, problem);
+        }
     }
 }

@@ -37,7 +37,7 @@ pub use fonts::{
 pub use framing::FramingKind;
 pub use i18n::Texts;
 pub use pane::Pane;
-pub use rows::{HistoryView, Side};
+pub use rows::{HistoryView, Side, TimeStyle};
 pub use sending::{RecallStep, SharedBook};
 pub use server::ServerWindow;
 pub use settings::Settings;

@@ -52,6 +52,8 @@ pub struct Pane {
     pub(crate) tools: SendTools,
     /// 分帧: how what arrives is cut into history entries.
     framing: crate::framing::FramingChoice,
+    /// 时间戳: how each row shows its time.
+    pub(crate) times: crate::rows::TimeStyle,
 }
 
 impl Pane {
@@ -80,6 +82,7 @@ impl Pane {
             focus_message: false,
             tools: SendTools::default(),
             framing: crate::framing::FramingChoice::default(),
+            times: crate::rows::TimeStyle::default(),
         }
     }
 
@@ -107,6 +110,32 @@ impl Pane {
             hex: self.hex_view,
             framing,
         });
+    }
+
+    /// [☑时间戳] [分帧：自动 ⏷]; the menu also holds 相对 (the time since the previous line).
+    fn display_options(&mut self, ui: &mut Ui) {
+        use crate::rows::TimeStyle;
+        let texts = self.lang.framing_texts();
+        let mut on = self.times != TimeStyle::Off;
+        ui.checkbox(&mut on, texts.timestamps)
+            .on_hover_text(texts.timestamps_hint);
+        let mut relative = self.times == TimeStyle::SincePrevious;
+        let id = self.id("framing");
+        let lang = self.lang;
+        self.framing.menu(ui, id, lang, |ui| {
+            ui.checkbox(&mut relative, texts.relative)
+                .on_hover_text(texts.relative_hint);
+        });
+        self.times = match (on, relative) {
+            (false, _) => TimeStyle::Off,
+            (true, false) => TimeStyle::Clock,
+            (true, true) => TimeStyle::SincePrevious,
+        };
+    }
+
+    /// Sets how 时间戳 shows times (as its tick boxes do).
+    pub fn set_time_style(&mut self, times: crate::rows::TimeStyle) {
+        self.times = times;
     }
 
     /// Picks 分帧 (with its value, for an idle gap `ms`, a delimiter in hex, or a length
@@ -189,6 +218,7 @@ impl Pane {
             shared: self.session.shared().lock(),
             side: self.side,
             lang: self.lang,
+            times: self.times,
         }
     }
 
@@ -309,8 +339,7 @@ impl Pane {
             ui.label(texts.history);
             let tick = egui::Checkbox::new(&mut self.hex_view, texts.hex_view);
             ui.add(tick).on_hover_text(texts.hex_view_hint);
-            let id = self.id("framing");
-            self.framing.show(ui, id, self.lang);
+            self.display_options(ui);
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 let small = |text: &str| egui::Button::new(RichText::new(text).small());
                 if ui.add(small(texts.clear)).clicked() {
@@ -364,7 +393,7 @@ impl Pane {
                 ui,
                 &history_id,
                 self.session.shared(),
-                (self.side, self.lang),
+                (self.side, self.lang, self.times),
                 each,
                 scroll_to_row,
             );

@@ -18,6 +18,50 @@ use tcptalk_session::{Notice, Row, Shared};
 
 use crate::Lang;
 
+/// How 时间戳 shows when each entry arrived (or was sent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum TimeStyle {
+    Off,
+    /// `[10:21:17.968]`, local time to the millisecond.
+    #[default]
+    Clock,
+    /// `[+0.125]`, seconds since the entry before.
+    SincePrevious,
+}
+
+/// `[10:21:17.968] 收← ` (or `[+0.125] 发→ `): when, and which way, at a glance.
+pub fn stamp(
+    style: TimeStyle,
+    lang: Lang,
+    at: SystemTime,
+    previous: Option<SystemTime>,
+    direction: Direction,
+    out: &mut String,
+) {
+    use std::fmt::Write as _;
+    match style {
+        TimeStyle::Off => return,
+        TimeStyle::Clock => {
+            let local: chrono::DateTime<chrono::Local> = at.into();
+            let _ = write!(out, "[{}] ", local.format("%H:%M:%S%.3f"));
+        }
+        TimeStyle::SincePrevious => {
+            let since = previous
+                .and_then(|previous| at.duration_since(previous).ok())
+                .unwrap_or_default();
+            let _ = write!(out, "[+{:.3}] ", since.as_secs_f64());
+        }
+    }
+    let mark = match (lang, direction) {
+        (Lang::Zh, Direction::Received) => "收← ",
+        (Lang::Zh, Direction::Sent) => "发→ ",
+        (Lang::En, Direction::Received) => "RX← ",
+        (Lang::En, Direction::Sent) => "TX→ ",
+        (_, Direction::Info) => "",
+    };
+    out.push_str(mark);
+}
+
 /// Whose history it is: the words in front of an entry depend on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
@@ -130,7 +174,11 @@ pub fn notice_text(side: Side, lang: Lang, notice: &Notice) -> String {
 
 /// A display row as the window shows it: the words in front on an entry's first row, the
 /// notice worded, and the size of an entry cut for display.
-pub fn row_text(side: Side, lang: Lang, row: &Row<'_>, out: &mut String) {
+pub fn row_text(side: Side, lang: Lang, times: TimeStyle, row: &Row<'_>, out: &mut String) {
+    if row.first {
+        let entry = &row.entry;
+        stamp(times, lang, entry.at, row.previous_at, entry.direction, out);
+    }
     if let Some(notice) = row.notice {
         if row.first {
             out.push_str(&notice_text(side, lang, notice));
@@ -153,6 +201,7 @@ pub struct HistoryView<'a> {
     pub(crate) shared: MutexGuard<'a, Shared>,
     pub(crate) side: Side,
     pub(crate) lang: Lang,
+    pub(crate) times: TimeStyle,
 }
 
 impl HistoryView<'_> {
@@ -181,9 +230,23 @@ impl HistoryView<'_> {
     }
 
     /// The entries in memory as the window shows them, one per line, for 复制全部.
+    /// Every entry in memory with its time stamp, as 复制全部 copies it.
     pub fn to_text(&self) -> String {
+        let transcript = self.shared.transcript();
         let mut out = String::new();
-        for entry in self.entries() {
+        let mut previous = None;
+        for (index, entry) in self.entries().enumerate() {
+            if let Some(at) = transcript.get(index) {
+                stamp(
+                    self.times,
+                    self.lang,
+                    at.at,
+                    previous,
+                    at.direction,
+                    &mut out,
+                );
+                previous = Some(at.at);
+            }
             out.push_str(&entry);
             out.push('\n');
         }

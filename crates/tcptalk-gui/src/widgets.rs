@@ -8,7 +8,7 @@ use egui::{
 use tcptalk_core::TextEncoding;
 
 use crate::Lang;
-use crate::rows::{Side, row_text};
+use crate::rows::{Side, TimeStyle, row_text};
 
 /// Side of the status icon, as the tutorial scales its pictures (20×20).
 const ICON_SIZE: f32 = 20.0;
@@ -114,7 +114,7 @@ pub fn history_view(
     ui: &mut Ui,
     id: &str,
     history: &tcptalk_session::SharedState,
-    (side, lang): (Side, Lang),
+    (side, lang, times): (Side, Lang, TimeStyle),
     height: f32,
     scroll_to_row: Option<usize>,
 ) {
@@ -139,7 +139,7 @@ pub fn history_view(
                 .filter_map(|index| {
                     let row = transcript.row(index)?;
                     let mut text = String::new();
-                    row_text(side, lang, &row, &mut text);
+                    row_text(side, lang, times, &row, &mut text);
                     Some(text)
                 })
                 .collect()

@@ -452,7 +452,10 @@ mod tests {
         assert!(streams.take_idle(now + ms(20)).is_empty());
         let idle = streams.take_idle(now + ms(40));
         assert_eq!(idle[0].at, now, "stamped at its first byte");
-        assert_eq!(plain(idle), [(Stream::Received(conn()), "温度".to_string())]);
+        assert_eq!(
+            plain(idle),
+            [(Stream::Received(conn()), "温度".to_string())]
+        );
         // A new framing shows what the old one held back, then starts afresh.
         streams.push(
             Stream::Received(conn()),

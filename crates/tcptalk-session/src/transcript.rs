@@ -54,6 +54,9 @@ pub struct Row<'a> {
     pub notice: Option<&'a Notice>,
     /// For a message sent to several peers at once, how many.
     pub recipients: Option<usize>,
+    /// When the entry before this one was recorded (on an entry's first row), for showing
+    /// the time since the previous line.
+    pub previous_at: Option<std::time::SystemTime>,
 }
 
 /// A session's history. See the module docs.
@@ -222,6 +225,14 @@ impl Transcript {
             cut_total_bytes: (cut && last).then_some(entry.text.len()),
             notice,
             recipients: self.recipients(entry.peer),
+            previous_at: if line == 0 {
+                entry_index
+                    .checked_sub(1)
+                    .and_then(|previous| self.entries.get(previous))
+                    .map(|previous| previous.at)
+            } else {
+                None
+            },
         })
     }
 

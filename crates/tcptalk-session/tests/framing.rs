@@ -55,7 +55,9 @@ async fn received(session: &Session, count: usize) -> Vec<(String, SystemTime)> 
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     };
-    tokio::time::timeout(PATIENCE, wait).await.expect("entries in time")
+    tokio::time::timeout(PATIENCE, wait)
+        .await
+        .expect("entries in time")
 }
 
 #[test]
@@ -112,9 +114,12 @@ fn timestamps_are_present_and_in_order_and_a_new_framing_is_said() {
         session.set_view(delimited);
         let wait = async {
             loop {
-                let said = session.shared().lock().transcript().iter().any(|(entry, _)| {
-                    entry.text.contains("cut into frames by: delim:3B")
-                });
+                let said = session
+                    .shared()
+                    .lock()
+                    .transcript()
+                    .iter()
+                    .any(|(entry, _)| entry.text.contains("cut into frames by: delim:3B"));
                 if said {
                     return;
                 }

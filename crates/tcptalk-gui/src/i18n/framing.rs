@@ -11,6 +11,10 @@ pub struct FramingTexts {
     pub idle_ms: &'static str,
     pub delimiter: &'static str,
     pub length: &'static str,
+    pub timestamps: &'static str,
+    pub timestamps_hint: &'static str,
+    pub relative: &'static str,
+    pub relative_hint: &'static str,
 }
 
 const ZH: FramingTexts = FramingTexts {
@@ -18,6 +22,10 @@ const ZH: FramingTexts = FramingTexts {
     idle_ms: "空闲多少毫秒算一帧结束",
     delimiter: "帧结尾的字节（十六进制），如 0D 0A",
     length: "长度头：1、2 或 4 字节，be 高字节在前 / le 低字节在前，加 +header 表示长度包含头本身，如 2be、4le+header",
+    timestamps: "时间戳",
+    timestamps_hint: "每条前显示时间（精确到毫秒）和方向：收← 收到，发→ 发出",
+    relative: "相对",
+    relative_hint: "显示距上一条的秒数，而不是时刻",
 };
 
 const EN: FramingTexts = FramingTexts {
@@ -25,6 +33,10 @@ const EN: FramingTexts = FramingTexts {
     idle_ms: "Milliseconds of quiet that end a frame",
     delimiter: "Bytes that end a frame (hex), such as 0D 0A",
     length: "Length header: 1, 2 or 4 bytes, be (high byte first) or le, +header if the length counts the header, e.g. 2be, 4le+header",
+    timestamps: "Timestamps",
+    timestamps_hint: "Show each entry's time (to the millisecond) and direction: RX← received, TX→ sent",
+    relative: "Relative",
+    relative_hint: "Seconds since the entry before instead of the time of day",
 };
 
 impl Lang {
@@ -72,6 +84,27 @@ impl Lang {
             }
             (Lang::En, FramingKind::Delimiter) => "A frame ends with these bytes",
             (Lang::En, FramingKind::Length) => "Each frame starts with a length header",
+        }
+    }
+
+    /// The menu button: 分帧：自动 / Framing: Auto.
+    pub fn framing_menu_title(self, kind: FramingKind) -> String {
+        match self {
+            Lang::Zh => format!("分帧：{}", self.framing_name(kind)),
+            Lang::En => format!("Framing: {}", self.framing_name(kind)),
+        }
+    }
+
+    /// The label of the value field of a framing that needs one.
+    pub fn framing_value_label(self, kind: FramingKind) -> &'static str {
+        match (self, kind) {
+            (Lang::Zh, FramingKind::IdleGap) => "空闲(毫秒)",
+            (Lang::Zh, FramingKind::Delimiter) => "分隔符(十六进制)",
+            (Lang::Zh, FramingKind::Length) => "长度头",
+            (Lang::En, FramingKind::IdleGap) => "Idle (ms)",
+            (Lang::En, FramingKind::Delimiter) => "Delimiter (hex)",
+            (Lang::En, FramingKind::Length) => "Length header",
+            (_, _) => "",
         }
     }
 

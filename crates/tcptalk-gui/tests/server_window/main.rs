@@ -8,6 +8,7 @@ mod common;
 
 mod backpressure;
 mod clients;
+mod framing;
 mod lang;
 mod listen;
 mod load;

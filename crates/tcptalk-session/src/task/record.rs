@@ -130,7 +130,9 @@ impl Task {
         };
         // The history keeps wall-clock times; `at` is on the monotonic clock.
         let ago = Instant::now().saturating_duration_since(at);
-        let at = SystemTime::now().checked_sub(ago).unwrap_or_else(SystemTime::now);
+        let at = SystemTime::now()
+            .checked_sub(ago)
+            .unwrap_or_else(SystemTime::now);
         self.record(direction, peer, lines, at);
     }
 
