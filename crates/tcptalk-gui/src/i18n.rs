@@ -11,6 +11,7 @@ use tcptalk_net::{ByteCounts, CloseReason, NetError, SendError};
 
 use crate::Lang;
 
+mod counters;
 mod framing;
 mod sending;
 

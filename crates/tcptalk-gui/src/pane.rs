@@ -451,6 +451,20 @@ impl Pane {
             .show(ui, |ui| self.saved_panel(ui, to));
     }
 
+    /// [收 12.3 KB/5 发 300 B/2]: bytes / messages each way; a click counts from zero again.
+    fn counters(&mut self, ui: &mut Ui) {
+        let totals = self.session.shared().lock().totals();
+        let lang = self.lang;
+        let button = egui::Button::new(RichText::new(lang.totals(&totals)).small());
+        if ui
+            .add(button)
+            .on_hover_text(lang.totals_detail(&totals))
+            .clicked()
+        {
+            self.session.reset_counters();
+        }
+    }
+
     /// The status bar: 连接状态： and its icon, then `middle` (progress, counts), the last
     /// problem in red, and on the right the encoding and language selectors.
     pub(crate) fn status_bar(
@@ -467,6 +481,10 @@ impl Pane {
             ui.label(self.lang.texts().status);
             widgets::status_icon(ui, connected, self.lang);
             middle(ui);
+            // A problem needs the room more: the counters give way while one is shown.
+            if self.notice.is_none() {
+                self.counters(ui);
+            }
             let room = ui.available_width() - right_width - ui.spacing().item_spacing.x;
             if let Some(notice) = &self.notice
                 && room > 20.0

@@ -398,11 +398,23 @@ fn client_table(
     target: &mut Target,
 ) {
     let texts = lang.texts();
-    let name_width = 180.0;
-    let number_width = 95.0;
+    let name_width = 170.0;
+    let number_width = 80.0;
     let row_height = ui.spacing().interact_size.y;
+    let now = std::time::SystemTime::now();
+    // "3 s ago" moves on while the list is open.
+    ui.ctx()
+        .request_repaint_after(std::time::Duration::from_secs(1));
     ui.horizontal(|ui| {
         ui.add_sized([name_width, row_height], egui::Label::new(texts.col_client));
+        ui.add_sized(
+            [number_width, row_height],
+            egui::Label::new(lang.col_since()),
+        );
+        ui.add_sized(
+            [number_width, row_height],
+            egui::Label::new(lang.col_last_activity()),
+        );
         ui.add_sized(
             [number_width, row_height],
             egui::Label::new(texts.col_received),
@@ -437,6 +449,14 @@ fn client_table(
                     if pick.clicked() {
                         *target = Target::One(*id);
                     }
+                    ui.add_sized(
+                        [number_width, row_height],
+                        egui::Label::new(lang.clock_time(peer.since)),
+                    );
+                    ui.add_sized(
+                        [number_width, row_height],
+                        egui::Label::new(lang.ago(peer.last_activity, now)),
+                    );
                     ui.add_sized(
                         [number_width, row_height],
                         egui::Label::new(counts.received.to_string()),

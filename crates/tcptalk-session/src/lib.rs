@@ -222,6 +222,45 @@ pub struct Shared {
     jobs: std::collections::BTreeMap<JobId, JobStatus>,
     /// A server is listening (a timer sending to all clients then waits for one).
     listening: bool,
+    /// What the session's counters add up, since the start or the last reset.
+    totals: TotalsState,
+}
+
+/// The session's running counters: bytes of closed connections (the open ones are read live)
+/// and messages, and what they were at the last reset.
+#[derive(Debug, Clone, Copy)]
+struct TotalsState {
+    closed: ByteCounts,
+    received_messages: u64,
+    sent_messages: u64,
+    /// Bytes counted at the last reset, taken off.
+    base: ByteCounts,
+    since: std::time::SystemTime,
+}
+
+impl Default for TotalsState {
+    fn default() -> Self {
+        TotalsState {
+            closed: ByteCounts::default(),
+            received_messages: 0,
+            sent_messages: 0,
+            base: ByteCounts::default(),
+            since: std::time::SystemTime::now(),
+        }
+    }
+}
+
+/// RX / TX of a whole session (every connection, open or closed) since it started or since
+/// [`SessionHandle::reset_counters`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub received_bytes: u64,
+    pub sent_bytes: u64,
+    /// History entries received (lines, or frames of the view).
+    pub received_messages: u64,
+    /// Messages sent (once each, however many clients got them).
+    pub sent_messages: u64,
+    pub since: std::time::SystemTime,
 }
 
 impl Shared {
@@ -241,6 +280,19 @@ impl Shared {
     /// How far a save of the history has come, while one runs.
     pub fn saving(&self) -> Option<SaveProgress> {
         self.saving
+    }
+
+    /// The session's RX / TX counters.
+    pub fn totals(&self) -> Totals {
+        let live = self.peers.live_counts();
+        let t = &self.totals;
+        Totals {
+            received_bytes: (t.closed.received + live.received).saturating_sub(t.base.received),
+            sent_bytes: (t.closed.sent + live.sent).saturating_sub(t.base.sent),
+            received_messages: t.received_messages,
+            sent_messages: t.sent_messages,
+            since: t.since,
+        }
     }
 
     /// How far a periodic send or file transfer has come, while it runs.
@@ -408,6 +460,7 @@ impl Session {
             keep_history: config.keep_history,
             jobs: std::collections::BTreeMap::new(),
             listening: false,
+            totals: TotalsState::default(),
         });
         let waker = Arc::new(Waker::default());
         let task = task::Task::new(
@@ -535,6 +588,20 @@ impl SessionHandle {
     /// idle-gap frame, a read, ...), the same frames the history shows.
     pub fn set_rules(&self, book: Option<Arc<RuleBook>>) {
         self.command(Command::SetRules(book));
+    }
+
+    /// Counts RX / TX from zero again (connections' own counts stay as they are).
+    pub fn reset_counters(&self) {
+        let mut shared = self.shared.lock();
+        let live = shared.peers.live_counts();
+        let totals = &mut shared.totals;
+        totals.base = ByteCounts {
+            received: totals.closed.received + live.received,
+            sent: totals.closed.sent + live.sent,
+        };
+        totals.received_messages = 0;
+        totals.sent_messages = 0;
+        totals.since = std::time::SystemTime::now();
     }
 
     /// Empties the history view; a save still writes everything.

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
+use std::time::SystemTime;
 
 use tcptalk_core::history::PeerRef;
 use tcptalk_net::{ByteCounts, ConnId, Connection};
@@ -18,6 +19,9 @@ pub(crate) struct Peer {
     pub(crate) label: String,
     pub(crate) addr: SocketAddr,
     pub(crate) history: PeerRef,
+    pub(crate) since: SystemTime,
+    /// When bytes last came from it or went to it.
+    pub(crate) last_activity: SystemTime,
 }
 
 /// A connection as a front end sees it: data, read under the session's lock.
@@ -29,6 +33,10 @@ pub struct PeerStatus {
     pub counts: ByteCounts,
     /// Bytes accepted for sending that the peer has not taken yet.
     pub queued: u64,
+    /// When it connected.
+    pub since: SystemTime,
+    /// When bytes last came from it or went to it.
+    pub last_activity: SystemTime,
 }
 
 /// The connections of one session, in the order they came.
@@ -48,6 +56,24 @@ impl Registry {
 
     pub(crate) fn get(&self, id: PeerId) -> Option<&Peer> {
         self.peers.get(&id)
+    }
+
+    /// Notes that bytes just came from or went to `id`.
+    pub(crate) fn touch(&mut self, id: PeerId, at: SystemTime) {
+        if let Some(peer) = self.peers.get_mut(&id) {
+            peer.last_activity = at;
+        }
+    }
+
+    /// Bytes received and sent by the connections open now.
+    pub(crate) fn live_counts(&self) -> ByteCounts {
+        let mut total = ByteCounts::default();
+        for peer in self.peers.values() {
+            let counts = peer.conn.counts();
+            total.received += counts.received;
+            total.sent += counts.sent;
+        }
+        total
     }
 
     pub(crate) fn peers(&self) -> impl Iterator<Item = &Peer> {
@@ -80,6 +106,8 @@ impl Registry {
             addr: peer.addr,
             counts: peer.conn.counts(),
             queued: peer.conn.queued_bytes(),
+            since: peer.since,
+            last_activity: peer.last_activity,
         })
     }
 }

@@ -100,7 +100,7 @@ impl SessionHandle {
         let mut shared = self.shared.lock();
         let mut delivery = Delivery::default();
         let mut reached = Vec::new();
-        let peers = shared.peers();
+        let peers = &shared.peers;
         let ids = match to {
             Target::All => peers.ids(),
             Target::One(id) => vec![id],
@@ -119,15 +119,25 @@ impl SessionHandle {
             }
         }
         delivery.sent = reached.len();
+        let single = match reached.as_slice() {
+            [one] => peers.get(*one).map(|peer| peer.history),
+            _ => None,
+        };
+        let at = SystemTime::now();
+        for id in &reached {
+            shared.peers.touch(*id, at);
+        }
+        if !reached.is_empty() {
+            shared.totals.sent_messages += 1;
+        }
         // Into the history here, under the lock the session takes to add what arrives: an
         // answer to this message can never be shown before it.
-        let peer = match reached.as_slice() {
-            [] => None,
-            [one] => peers.get(*one).map(|peer| peer.history),
-            several => Some(shared.transcript.group(several.len())),
+        let peer = match reached.len() {
+            0 => None,
+            1 => single,
+            several => Some(shared.transcript.group(several)),
         };
         if let Some(peer) = peer {
-            let at = SystemTime::now();
             if shared.keep_history {
                 shared
                     .transcript

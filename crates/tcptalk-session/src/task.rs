@@ -471,6 +471,10 @@ impl Task {
             }
             Event::Connected { conn } => self.on_connected(index, conn).await?,
             Event::Received { conn, data } => {
+                self.shared
+                    .lock()
+                    .peers
+                    .touch(conn, std::time::SystemTime::now());
                 self.offer_to_rules(conn, &data);
                 if self.records() {
                     self.push_stream(Stream::Received(conn), &data);
@@ -492,7 +496,12 @@ impl Task {
                 let rest = self.streams.finish(conn);
                 self.record_pieces(rest);
                 self.forget_rules(conn);
-                let peer = self.shared.lock().peers.remove(conn);
+                let peer = {
+                    let mut shared = self.shared.lock();
+                    shared.totals.closed.received += counts.received;
+                    shared.totals.closed.sent += counts.sent;
+                    shared.peers.remove(conn)
+                };
                 if let Some(peer) = peer {
                     let notice = Notice::Disconnected {
                         addr: peer.addr,
@@ -574,11 +583,14 @@ impl Task {
             };
             // In the registry before anyone hears of it: a send right after "connected"
             // must reach this peer.
+            let now = std::time::SystemTime::now();
             shared.peers.insert(Peer {
                 conn,
                 label: label.clone(),
                 addr,
                 history,
+                since: now,
+                last_activity: now,
             });
             label
         };

@@ -134,3 +134,40 @@ fn timestamps_are_present_and_in_order_and_a_new_framing_is_said() {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[test]
+fn counters_add_up_closed_and_open_connections_and_start_again_at_a_reset() {
+    use std::io::{Read, Write};
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let (session, port) = listening(View::default()).await;
+        let mut first = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        first.write_all(b"one\ntwo\n").expect("write");
+        received(&session, 2).await;
+        drop(first);
+        let mut second = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        second.write_all(b"three\n").expect("write");
+        received(&session, 3).await;
+        let report = session
+            .send(
+                tcptalk_session::Target::All,
+                &tcptalk_session::Message::text("ok"),
+            )
+            .expect("composes");
+        assert_eq!(report.sent, 1);
+        let mut got = [0u8; 2];
+        second.read_exact(&mut got).expect("read");
+        let totals = session.shared().lock().totals();
+        assert_eq!((totals.received_bytes, totals.received_messages), (14, 3));
+        assert_eq!((totals.sent_bytes, totals.sent_messages), (2, 1));
+        session.reset_counters();
+        second.write_all(b"four\n").expect("write");
+        received(&session, 4).await;
+        let totals = session.shared().lock().totals();
+        assert_eq!((totals.received_bytes, totals.received_messages), (5, 1));
+        assert_eq!((totals.sent_bytes, totals.sent_messages), (0, 0));
+        let peer = session.shared().lock().peers().ids()[0];
+        let status = session.shared().lock().peers().status(peer).expect("peer");
+        assert!(status.last_activity >= status.since);
+    });
+}

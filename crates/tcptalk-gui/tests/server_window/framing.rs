@@ -87,3 +87,28 @@ fn a_bad_framing_value_is_refused_and_times_can_be_relative_or_off() {
     assert!(row.starts_with('['), "{row}");
     assert!(!row.contains("收←"), "{row}");
 }
+
+#[test]
+fn the_status_bar_counts_rx_and_tx_and_a_click_starts_again() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = start_listening(&mut harness);
+    let mut client = connect_client(&mut harness, port, 1);
+    client.write_all(b"one\ntwo\n").expect("write");
+    wait_for_history(&mut harness, "two");
+    send_message(&mut harness, "ok");
+    read_exactly(&mut client, b"ok");
+    wait_for(&mut harness, "the counters", |h| {
+        h.query_by_label("收 8 B/2 发 2 B/1").is_some()
+    });
+    // A click counts from zero again.
+    click(&mut harness, "收 8 B/2 发 2 B/1");
+    wait_for(&mut harness, "the counters at zero", |h| {
+        h.query_by_label("收 0 B/0 发 0 B/0").is_some()
+    });
+    // The client list says since when and how long ago it was last active.
+    harness.get_by_label("已连接的客户端（1）").click();
+    settle(&mut harness);
+    let _ = harness.get_by_label("连接时间");
+    let _ = harness.get_by_label("最后活动");
+}

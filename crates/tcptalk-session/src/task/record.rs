@@ -120,6 +120,9 @@ impl Task {
         };
         let peer = {
             let mut shared = self.shared.lock();
+            if direction == Direction::Received {
+                shared.totals.received_messages += lines.len() as u64;
+            }
             match conn {
                 Some(conn) => shared.peers.get(conn).map_or(PeerRef::NONE, |p| p.history),
                 None => {

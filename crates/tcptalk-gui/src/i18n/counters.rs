@@ -1,0 +1,79 @@
+//! The words of the counters: RX / TX in the status bar, and the client list's times.
+
+use std::time::{Duration, SystemTime};
+
+use tcptalk_session::Totals;
+
+use super::human_size;
+use crate::Lang;
+
+impl Lang {
+    /// `收 12.3 KB/5 发 300 B/2` / `RX 12.3 KB/5 TX 300 B/2`: bytes / messages, short enough
+    /// for the status bar of the tutorial's 600-pixel window.
+    pub fn totals(self, totals: &Totals) -> String {
+        let (rx, tx) = (
+            human_size(totals.received_bytes),
+            human_size(totals.sent_bytes),
+        );
+        let (received, sent) = (totals.received_messages, totals.sent_messages);
+        match self {
+            Lang::Zh => format!("收 {rx}/{received} 发 {tx}/{sent}"),
+            Lang::En => format!("RX {rx}/{received} TX {tx}/{sent}"),
+        }
+    }
+
+    /// The hover text of the counters: exact bytes and since when.
+    pub fn totals_detail(self, totals: &Totals) -> String {
+        let since: chrono::DateTime<chrono::Local> = totals.since.into();
+        let since = since.format("%H:%M:%S");
+        match self {
+            Lang::Zh => format!(
+                "自 {since} 起：收到 {} 字节、{} 条，发送 {} 字节、{} 条。点击清零",
+                totals.received_bytes,
+                totals.received_messages,
+                totals.sent_bytes,
+                totals.sent_messages
+            ),
+            Lang::En => format!(
+                "Since {since}: received {} bytes in {} entries, sent {} bytes in {} messages. Click to reset",
+                totals.received_bytes,
+                totals.received_messages,
+                totals.sent_bytes,
+                totals.sent_messages
+            ),
+        }
+    }
+
+    pub fn col_since(self) -> &'static str {
+        match self {
+            Lang::Zh => "连接时间",
+            Lang::En => "Since",
+        }
+    }
+
+    pub fn col_last_activity(self) -> &'static str {
+        match self {
+            Lang::Zh => "最后活动",
+            Lang::En => "Last active",
+        }
+    }
+
+    /// `09:41:02`
+    pub fn clock_time(self, at: SystemTime) -> String {
+        let local: chrono::DateTime<chrono::Local> = at.into();
+        local.format("%H:%M:%S").to_string()
+    }
+
+    /// `3 秒前` / `3 s ago`, `刚刚` / `now`.
+    pub fn ago(self, at: SystemTime, now: SystemTime) -> String {
+        let secs = now.duration_since(at).unwrap_or(Duration::ZERO).as_secs();
+        match (self, secs) {
+            (Lang::Zh, 0) => "刚刚".into(),
+            (Lang::En, 0) => "now".into(),
+            (Lang::Zh, s) if s < 3600 => format!("{s} 秒前"),
+            (Lang::En, s) if s < 3600 => format!("{s} s ago"),
+            (Lang::Zh, s) => format!("{} 分钟前", s / 60),
+            (Lang::En, s) => format!("{} min ago", s / 60),
+        }
+    }
+}
