@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace. Installs the test peers (nc, socat, ncat, python3, Xvfb) first
+# Runs every test of the workspace. Installs the test peers (nc, socat, ncat, python3, tshark, Xvfb) first
 # when they are missing and we are root, as on a fresh Debian machine or in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,8 @@ command -v ncat >/dev/null || need+=(ncat)
 command -v python3 >/dev/null || need+=(python3)
 command -v script >/dev/null || need+=(bsdutils)
 command -v ss >/dev/null || need+=(iproute2)
+# Reads the .pcap files of --pcap back (Wireshark's command line).
+command -v tshark >/dev/null || need+=(tshark)
 # The real-window benchmark's smoke test runs the windows under Xvfb.
 command -v Xvfb >/dev/null || need+=(xvfb)
 if [ ${#need[@]} -gt 0 ]; then

@@ -11,6 +11,7 @@
 //!   bytes it stands for, and how the history shows them.
 //! - [`schedule`]: the interval and count of a periodic send, as typed.
 //! - [`progress`]: a transfer's bytes, rate and time left, as shown.
+//! - [`pcap`]: what a session saw as a `.pcap` for Wireshark, with synthetic IP/TCP headers.
 //! - [`input`]: ports and hosts typed by a person, with errors that say what is wrong.
 //! - [`hex`]: hex text to bytes for sending, bytes to hex for showing.
 //! - [`escape`]: peer bytes and text never act as terminal control sequences.
@@ -34,6 +35,7 @@ pub mod input;
 pub mod lines;
 pub mod log;
 pub mod message;
+pub mod pcap;
 pub mod progress;
 pub mod schedule;
 

@@ -206,6 +206,10 @@ pub enum SessionEvent {
         name: String,
         error: FileError,
     },
+    /// Writing the capture failed; capturing stopped.
+    CaptureFailed {
+        error: String,
+    },
 }
 
 /// What the session shares with its front end, behind one lock: the history and the
@@ -384,6 +388,9 @@ enum Command {
         peer: tcptalk_core::history::PeerRef,
         shown: String,
         at: std::time::SystemTime,
+        /// Who got it and the bytes, for a capture.
+        to: Vec<PeerId>,
+        data: Bytes,
     },
     /// Bytes [`SessionHandle::send_stream`] is sending: recorded line by line.
     SentStream {
@@ -414,6 +421,7 @@ enum Command {
         event: SessionEvent,
     },
     SetRules(Option<Arc<RuleBook>>),
+    SetCapture(Option<std::fs::File>),
     Clear,
     Save(PathBuf),
     SaveDone {
@@ -588,6 +596,12 @@ impl SessionHandle {
     /// idle-gap frame, a read, ...), the same frames the history shows.
     pub fn set_rules(&self, book: Option<Arc<RuleBook>>) {
         self.command(Command::SetRules(book));
+    }
+
+    /// Writes every read and every send from now on to `file` as a `.pcap` for Wireshark
+    /// (or stops, with `None`); [`SessionEvent::CaptureFailed`] if writing fails.
+    pub fn set_capture(&self, file: Option<std::fs::File>) {
+        self.command(Command::SetCapture(file));
     }
 
     /// Counts RX / TX from zero again (connections' own counts stay as they are).

@@ -148,6 +148,8 @@ impl SessionHandle {
                 peer,
                 shown: out.shown.clone(),
                 at,
+                to: reached,
+                data: out.data.clone(),
             });
         }
         delivery

@@ -20,6 +20,7 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+mod capture;
 mod record;
 mod replies;
 
@@ -82,6 +83,10 @@ pub(crate) struct Task {
     jobs: std::collections::HashMap<JobId, CancellationToken>,
     /// Auto-reply rules and their framing.
     replies: replies::Replies,
+    /// `--pcap` / 抓包, while it runs.
+    capture: Option<capture::Capture>,
+    /// A capture failure the front end has not heard of yet.
+    pending_capture_error: Option<String>,
 }
 
 impl Task {
@@ -113,6 +118,8 @@ impl Task {
             closing: false,
             jobs: std::collections::HashMap::new(),
             replies: replies::Replies::new(config.view.framing.clone()),
+            capture: None,
+            pending_capture_error: None,
         }
     }
 
@@ -151,10 +158,15 @@ impl Task {
             }
             if self.closing && self.sources.is_empty() {
                 self.flush_log();
+                self.flush_capture();
                 return;
             }
             if self.commands.is_empty() && self.sources.iter().all(|s| s.events.is_empty()) {
                 self.flush_log();
+                self.flush_capture();
+            }
+            if self.report_capture_error().await.is_err() && !self.closing {
+                self.close_all();
             }
             self.waker.wake();
         }
@@ -313,10 +325,21 @@ impl Task {
             Command::Noted { text, at } => {
                 self.log_only(Direction::Info, PeerRef::NONE, text, at);
             }
-            Command::Sent { peer, shown, at } => {
+            Command::Sent {
+                peer,
+                shown,
+                at,
+                to,
+                data,
+            } => {
+                self.capture_sent(&to, at, &data);
                 self.log_only(Direction::Sent, peer, shown, at);
             }
             Command::SentStream { to, data } => {
+                if self.capture.is_some() {
+                    let conns = self.capture_targets(to);
+                    self.capture_sent(&conns, std::time::SystemTime::now(), &data);
+                }
                 if self.records() {
                     let stream = Stream::Sent(match to {
                         Target::All => None,
@@ -383,6 +406,19 @@ impl Task {
                 self.emit(event).await?;
             }
             Command::SetRules(book) => self.replies.set_book(book),
+            Command::SetCapture(file) => {
+                self.flush_capture();
+                self.capture = match file.map(capture::Capture::start).transpose() {
+                    Ok(capture) => capture,
+                    Err(err) => {
+                        self.emit(SessionEvent::CaptureFailed {
+                            error: err.to_string(),
+                        })
+                        .await?;
+                        None
+                    }
+                };
+            }
             Command::Clear => self.shared.lock().transcript.clear(),
             Command::Save(path) => self.start_save(path),
             Command::SaveDone { path, result } => {
@@ -475,6 +511,12 @@ impl Task {
                     .lock()
                     .peers
                     .touch(conn, std::time::SystemTime::now());
+                self.capture(
+                    conn,
+                    tcptalk_core::pcap::Way::In,
+                    std::time::SystemTime::now(),
+                    &data,
+                );
                 self.offer_to_rules(conn, &data);
                 if self.records() {
                     self.push_stream(Stream::Received(conn), &data);
@@ -496,6 +538,7 @@ impl Task {
                 let rest = self.streams.finish(conn);
                 self.record_pieces(rest);
                 self.forget_rules(conn);
+                self.forget_capture_flow(conn);
                 let peer = {
                     let mut shared = self.shared.lock();
                     shared.totals.closed.received += counts.received;

@@ -107,7 +107,7 @@ pub struct ClientArgs {
 
 /// A message the terminal sends by itself, once or on a timer (with `--no-gui`).
 #[derive(Debug, Args)]
-#[command(next_help_heading = "Sending a message (with --no-gui)")]
+#[command(next_help_heading = "Sending, answering and capturing (with --no-gui)")]
 pub struct SendArgs {
     /// Send TEXT on connect (a server: to each client as it connects). \r \n \t \0 \xNN
     /// stand for those bytes, \\ for a backslash. stdin is still sent too.
@@ -146,6 +146,11 @@ pub struct SendArgs {
     /// chunk (each read), idle:MS, delim:HEX, len:1|2|4[be|le][+header] [default: line]
     #[arg(long, value_name = "FRAMING", value_parser = parse_framing, requires = "no_gui")]
     pub framing: Option<Framing>,
+
+    /// Write every read and every send to FILE as a .pcap (synthetic IP/TCP headers, one
+    /// packet per read, real times) that Wireshark and tshark open.
+    #[arg(long, value_name = "FILE", requires = "no_gui")]
+    pub pcap: Option<PathBuf>,
 
     /// Stop after N sends; a client then closes as at the end of stdin.
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_count, requires = "every")]

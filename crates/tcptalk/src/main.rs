@@ -58,32 +58,14 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Some(Command::Server(args)) if args.no_gui => {
             let config = server_config(&args);
-            let mut terminal = terminal_setup(
-                args.json,
-                cli.log.as_deref(),
-                cli.encoding,
-                auto_send(&args.sending),
-            )?;
-            terminal.framing = args
-                .sending
-                .framing
-                .clone()
-                .unwrap_or(tcptalk_core::Framing::Line);
+            let terminal =
+                terminal_setup(args.json, cli.log.as_deref(), cli.encoding, &args.sending)?;
             block_on(terminal::run_server(config, args.once, terminal))?
         }
         Some(Command::Client(args)) if args.no_gui => {
             let (config, label) = client_config(&args);
-            let mut terminal = terminal_setup(
-                args.json,
-                cli.log.as_deref(),
-                cli.encoding,
-                auto_send(&args.sending),
-            )?;
-            terminal.framing = args
-                .sending
-                .framing
-                .clone()
-                .unwrap_or(tcptalk_core::Framing::Line);
+            let terminal =
+                terminal_setup(args.json, cli.log.as_deref(), cli.encoding, &args.sending)?;
             block_on(terminal::run_client(config, label, terminal))?
         }
         command => gui::run(command, cli.lang, cli.encoding, cli.log),
@@ -106,12 +88,22 @@ fn auto_send(args: &args::SendArgs) -> (Option<args::AutoSend>, Option<args::Aut
     }
 }
 
+/// `--pcap FILE`, created now so that a path that cannot be written stops everything first.
+fn open_capture(path: Option<&std::path::Path>) -> anyhow::Result<Option<std::fs::File>> {
+    path.map(|path| {
+        std::fs::File::create(path)
+            .with_context(|| format!("cannot create the capture file {}", path.display()))
+    })
+    .transpose()
+}
+
 fn terminal_setup(
     json: bool,
     log: Option<&std::path::Path>,
     encoding: Option<tcptalk_core::TextEncoding>,
-    (auto_send, auto_reply): (Option<args::AutoSend>, Option<args::AutoReply>),
+    sending: &args::SendArgs,
 ) -> anyhow::Result<Terminal> {
+    let (auto_send, auto_reply) = auto_send(sending);
     let log = match log {
         Some(path) => Some(
             SharedLog::open(path)
@@ -125,7 +117,11 @@ fn terminal_setup(
         encoding: encoding.unwrap_or_default(),
         auto_send,
         auto_reply,
-        framing: tcptalk_core::Framing::Line,
+        framing: sending
+            .framing
+            .clone()
+            .unwrap_or(tcptalk_core::Framing::Line),
+        capture: open_capture(sending.pcap.as_deref())?,
     })
 }
 

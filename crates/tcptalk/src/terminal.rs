@@ -47,6 +47,8 @@ pub struct Terminal {
     pub auto_reply: Option<AutoReply>,
     /// `--framing`: the frames rules match and `--log` lines are cut into.
     pub framing: tcptalk_core::Framing,
+    /// `--pcap FILE`, opened.
+    pub capture: Option<std::fs::File>,
 }
 
 impl Terminal {
@@ -89,7 +91,7 @@ impl Terminal {
             .is_some_and(|auto| auto.schedule.is_some())
     }
 
-    fn session(&self) -> Session {
+    fn session(&mut self) -> Session {
         let view = View {
             framing: self.framing.clone(),
             ..View::text(self.encoding)
@@ -98,6 +100,9 @@ impl Terminal {
         let session = Session::spawn(&tokio::runtime::Handle::current(), config);
         if let Some(reply) = &self.auto_reply {
             session.set_rules(Some(reply.book.clone()));
+        }
+        if let Some(file) = self.capture.take() {
+            session.set_capture(Some(file));
         }
         session
     }
@@ -282,6 +287,9 @@ pub async fn run_server(
             SessionEvent::LogFailed { error } => {
                 reporter.warning_text(&format!("cannot write the log: {error}"));
             }
+            SessionEvent::CaptureFailed { error } => {
+                reporter.warning_text(&format!("cannot write the capture, it stopped: {error}"));
+            }
             _ => {}
         }
     }
@@ -414,6 +422,9 @@ pub async fn run_client(
             SessionEvent::Warning { error } => reporter.warning(&error),
             SessionEvent::LogFailed { error } => {
                 reporter.warning_text(&format!("cannot write the log: {error}"));
+            }
+            SessionEvent::CaptureFailed { error } => {
+                reporter.warning_text(&format!("cannot write the capture, it stopped: {error}"));
             }
             _ => {}
         }

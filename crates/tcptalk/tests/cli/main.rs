@@ -4,6 +4,7 @@
 //! One test binary; the tests are in the modules by topic, the helpers they share are here.
 
 mod args;
+mod capture;
 mod client;
 mod interop;
 mod log;
