@@ -100,6 +100,22 @@ impl TcptalkApp {
                 }
             }
         }
+        // Each window keeps its own auto-reply rules, next to the saved commands.
+        if let Some(folder) = tcptalk_session::default_book_path()
+            .as_deref()
+            .and_then(std::path::Path::parent)
+        {
+            if let Some(server) = &mut server {
+                server
+                    .pane_mut()
+                    .set_rules_file(folder.join("server-rules.toml"));
+            }
+            if let Some(client) = &mut client {
+                client
+                    .pane_mut()
+                    .set_rules_file(folder.join("client-rules.toml"));
+            }
+        }
         TcptalkApp {
             server,
             client,

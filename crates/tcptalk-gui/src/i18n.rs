@@ -13,6 +13,7 @@ use crate::Lang;
 
 mod counters;
 mod framing;
+mod replies;
 mod sending;
 
 /// Fixed texts of one language.

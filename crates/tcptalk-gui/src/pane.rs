@@ -54,6 +54,8 @@ pub struct Pane {
     framing: crate::framing::FramingChoice,
     /// 时间戳: how each row shows its time.
     pub(crate) times: crate::rows::TimeStyle,
+    /// 自动回复: the rules and their panel.
+    pub(crate) replies: crate::replies::Replies,
 }
 
 impl Pane {
@@ -83,11 +85,12 @@ impl Pane {
             tools: SendTools::default(),
             framing: crate::framing::FramingChoice::default(),
             times: crate::rows::TimeStyle::default(),
+            replies: crate::replies::Replies::default(),
         }
     }
 
     /// "server" or "client": keeps ids of the two windows apart in one process.
-    fn side_name(&self) -> &'static str {
+    pub(crate) fn side_name(&self) -> &'static str {
         match self.side {
             Side::Server => "server",
             Side::Client => "client",
@@ -441,6 +444,7 @@ impl Pane {
     /// The 常用指令 panel at the window's right edge, when it is open. Call before the
     /// central panel.
     pub(crate) fn saved_side_panel(&mut self, ui: &mut Ui, to: Option<Target>) {
+        self.replies_side_panel(ui);
         if !self.tools.show_saved {
             return;
         }

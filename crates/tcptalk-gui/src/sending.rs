@@ -95,10 +95,12 @@ impl SharedBook {
 
 /// What a native file dialog chose, arriving from its own thread.
 #[derive(Debug)]
-enum Picked {
+pub(crate) enum Picked {
     FileToSend(PathBuf),
     Import(PathBuf),
     Export(PathBuf),
+    ImportRules(PathBuf),
+    ExportRules(PathBuf),
 }
 
 /// Up / Down through earlier messages, like a shell.
@@ -419,18 +421,23 @@ impl Pane {
 
     /// Opens a native file dialog on its own thread (the frame goes on); its choice arrives
     /// in a later frame.
-    fn pick(&self, ctx: &egui::Context, make: fn(PathBuf) -> Picked, save: bool) {
+    /// `save_as`: a save dialog with this file name, else an open dialog.
+    pub(crate) fn pick(
+        &self,
+        ctx: &egui::Context,
+        make: fn(PathBuf) -> Picked,
+        save_as: Option<&'static str>,
+    ) {
         let tx = self.tools.picked_tx.clone();
         let ctx = ctx.clone();
         std::thread::spawn(move || {
             let dialog = rfd::FileDialog::new();
-            let chosen = if save {
-                dialog
+            let chosen = match save_as {
+                Some(name) => dialog
                     .add_filter("TOML", &["toml"])
-                    .set_file_name("commands.toml")
-                    .save_file()
-            } else {
-                dialog.pick_file()
+                    .set_file_name(name)
+                    .save_file(),
+                None => dialog.pick_file(),
             };
             if let Some(path) = chosen {
                 let _ = tx.send(make(path));
@@ -446,6 +453,8 @@ impl Pane {
                 Picked::FileToSend(path) => self.tools.file_path = path.display().to_string(),
                 Picked::Import(path) => self.import_commands(path),
                 Picked::Export(path) => self.export_commands(path),
+                Picked::ImportRules(path) => self.import_rules(path),
+                Picked::ExportRules(path) => self.export_rules(&path),
             }
         }
         if let Some(error) = self.tools.book.take_error() {

@@ -39,6 +39,15 @@ impl Pane {
         if ui.add(saved).on_hover_text(texts.saved_hint).clicked() {
             self.toggle_saved_panel(ui.ctx());
         }
+        let replies = self.lang.reply_texts();
+        let button = egui::Button::new(replies.auto_reply).selected(self.replies.show);
+        if ui
+            .add(button)
+            .on_hover_text(replies.auto_reply_hint)
+            .clicked()
+        {
+            self.replies.show = !self.replies.show;
+        }
     }
 
     /// Opens or closes 常用指令. Opening widens a narrow window by the panel's width (and
@@ -181,7 +190,7 @@ impl Pane {
                 .desired_width((ui.available_width() - buttons).max(60.0));
             ui.add_enabled(!sending, field).labelled_by(label.id);
             if ui.button(texts.browse).clicked() {
-                self.pick(ui.ctx(), Picked::FileToSend, false);
+                self.pick(ui.ctx(), Picked::FileToSend, None);
             }
             let button =
                 ui.add_enabled(to.is_some() && !sending, egui::Button::new(texts.send_file));
@@ -266,10 +275,10 @@ impl Pane {
         ui.separator();
         ui.horizontal(|ui| {
             if ui.button(texts.import).clicked() {
-                self.pick(ui.ctx(), Picked::Import, false);
+                self.pick(ui.ctx(), Picked::Import, None);
             }
             if ui.button(texts.export).clicked() {
-                self.pick(ui.ctx(), Picked::Export, true);
+                self.pick(ui.ctx(), Picked::Export, Some("commands.toml"));
             }
         });
         if let (Some(index), Some(to)) = (send, to) {

@@ -14,6 +14,7 @@ mod listen;
 mod load;
 mod log;
 mod receive;
+mod replies;
 mod send;
 mod sending;
 
