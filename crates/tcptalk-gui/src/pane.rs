@@ -56,6 +56,8 @@ pub struct Pane {
     pub(crate) times: crate::rows::TimeStyle,
     /// 自动回复: the rules and their panel.
     pub(crate) replies: crate::replies::Replies,
+    /// 抓包 writes here, while it runs.
+    capturing: Option<PathBuf>,
 }
 
 impl Pane {
@@ -86,6 +88,7 @@ impl Pane {
             framing: crate::framing::FramingChoice::default(),
             times: crate::rows::TimeStyle::default(),
             replies: crate::replies::Replies::default(),
+            capturing: None,
         }
     }
 
@@ -250,6 +253,10 @@ impl Pane {
                 self.saving = None;
                 self.notice = Some(lang.save_failed(&path, &error));
             }
+            SessionEvent::CaptureFailed { error } => {
+                self.capturing = None;
+                self.notice = Some(lang.capture_failed(&error));
+            }
             SessionEvent::LogFailed { error } => {
                 self.logging = false;
                 self.notice = Some(format!("{}{error}", lang.texts().log_failed));
@@ -278,6 +285,42 @@ impl Pane {
     /// At the end of a frame: the session hears of a changed encoding or hex view.
     pub(crate) fn end_frame(&mut self) {
         self.sync_view();
+    }
+
+    /// 抓包 / 停止抓包 (as if clicked): every read and send from now on goes to a `.pcap`
+    /// (the 保存到： path if it ends in `.pcap`, else a new file in the current directory)
+    /// until stopped; the history says where.
+    pub fn toggle_capture(&mut self) {
+        let lang = self.lang;
+        if let Some(path) = self.capturing.take() {
+            self.session.set_capture(None);
+            self.session.note(Notice::Text(lang.capture_saved(&path)));
+            return;
+        }
+        let typed = self.save_path.trim();
+        let path = if typed.ends_with(".pcap") {
+            PathBuf::from(typed)
+        } else {
+            crate::rows::default_capture_path(self.side, SystemTime::now())
+        };
+        let path = std::path::absolute(&path).unwrap_or(path);
+        // Creating the file is quick; writing it is the session's, off this thread.
+        match std::fs::File::create(&path) {
+            Ok(file) => {
+                self.session.set_capture(Some(file));
+                self.session.note(Notice::Text(lang.capture_started(&path)));
+                self.capturing = Some(path);
+                self.notice = None;
+            }
+            Err(error) => {
+                self.problem(lang.capture_failed(&format!("{}: {error}", path.display())))
+            }
+        }
+    }
+
+    /// Where 抓包 writes, while it runs.
+    pub fn capture_path(&self) -> Option<&std::path::Path> {
+        self.capturing.as_deref()
     }
 
     /// 保存历史 (as if clicked): the session writes the whole session in the background, also what is no
@@ -360,6 +403,18 @@ impl Pane {
                         .request_repaint_after(std::time::Duration::from_millis(100));
                 } else {
                     save = ui.add(small(texts.save_history)).clicked();
+                }
+                let capture = self.lang.capture_texts();
+                let (word, hint) = match &self.capturing {
+                    Some(_) => (capture.stop, capture.stop_hint),
+                    None => (capture.start, capture.start_hint),
+                };
+                if ui
+                    .add(small(word).selected(self.capturing.is_some()))
+                    .on_hover_text(hint)
+                    .clicked()
+                {
+                    self.toggle_capture();
                 }
                 let field = egui::TextEdit::singleline(&mut self.save_path)
                     .id(save_path_id)

@@ -291,13 +291,22 @@ impl HistoryView<'_> {
 /// A file name for 保存历史 when the user gave none: in the current directory, stamped with
 /// the time so an earlier save is never overwritten.
 pub fn default_save_path(side: Side, now: SystemTime) -> PathBuf {
+    default_path(side, now, "history", "log")
+}
+
+/// A new capture file in the current directory, named after the window and the time.
+pub fn default_capture_path(side: Side, now: SystemTime) -> PathBuf {
+    default_path(side, now, "capture", "pcap")
+}
+
+fn default_path(side: Side, now: SystemTime, what: &str, extension: &str) -> PathBuf {
     let local: chrono::DateTime<chrono::Local> = now.into();
     let who = match side {
         Side::Server => "server",
         Side::Client => "client",
     };
     let name = format!(
-        "tcptalk-{who}-history-{}.log",
+        "tcptalk-{who}-{what}-{}.{extension}",
         local.format("%Y%m%d-%H%M%S")
     );
     std::env::current_dir().map_or_else(|_| PathBuf::from(&name), |dir| dir.join(&name))

@@ -7,7 +7,57 @@ use tcptalk_session::Totals;
 use super::human_size;
 use crate::Lang;
 
+#[derive(Debug)]
+pub struct CaptureTexts {
+    pub start: &'static str,
+    pub start_hint: &'static str,
+    pub stop: &'static str,
+    pub stop_hint: &'static str,
+}
+
+const CAPTURE_ZH: CaptureTexts = CaptureTexts {
+    start: "抓包",
+    start_hint: "从现在起把收发的每次读写存成 .pcap（Wireshark 可打开）；保存到：填 .pcap 路径则写到那里",
+    stop: "停止抓包",
+    stop_hint: "停止并保存 .pcap 文件",
+};
+
+const CAPTURE_EN: CaptureTexts = CaptureTexts {
+    start: "Capture",
+    start_hint: "From now on, write every read and send to a .pcap Wireshark opens (to the Save to: path if it ends in .pcap)",
+    stop: "Stop capture",
+    stop_hint: "Stop, and keep the .pcap file",
+};
+
 impl Lang {
+    pub fn capture_texts(self) -> &'static CaptureTexts {
+        match self {
+            Lang::Zh => &CAPTURE_ZH,
+            Lang::En => &CAPTURE_EN,
+        }
+    }
+
+    pub fn capture_started(self, path: &std::path::Path) -> String {
+        match self {
+            Lang::Zh => format!("开始抓包，写入 {}", path.display()),
+            Lang::En => format!("Capturing to {}", path.display()),
+        }
+    }
+
+    pub fn capture_saved(self, path: &std::path::Path) -> String {
+        match self {
+            Lang::Zh => format!("抓包已停止，文件在 {}", path.display()),
+            Lang::En => format!("Capture stopped, the file is {}", path.display()),
+        }
+    }
+
+    pub fn capture_failed(self, why: &str) -> String {
+        match self {
+            Lang::Zh => format!("抓包失败，已停止：{why}"),
+            Lang::En => format!("Capture failed and stopped: {why}"),
+        }
+    }
+
     /// `收 12.3 KB/5 发 300 B/2` / `RX 12.3 KB/5 TX 300 B/2`: bytes / messages, short enough
     /// for the status bar of the tutorial's 600-pixel window.
     pub fn totals(self, totals: &Totals) -> String {

@@ -7,6 +7,7 @@
 mod common;
 
 mod backpressure;
+mod capture;
 mod clients;
 mod framing;
 mod lang;
