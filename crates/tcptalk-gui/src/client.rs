@@ -200,6 +200,13 @@ impl ClientWindow {
             });
         });
         let to = self.send_target();
+        if self.pane.graph.show {
+            let server: Vec<(PeerId, String)> = match &self.phase {
+                Some(Phase::Connected { peer, target }) => vec![(*peer, target.clone())],
+                _ => Vec::new(),
+            };
+            self.pane.rate_graph_panel(ui, &server);
+        }
         self.pane.saved_side_panel(ui, to);
         egui::CentralPanel::default().show(ui, |ui| {
             self.top_grid(ui);

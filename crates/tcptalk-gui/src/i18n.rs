@@ -13,6 +13,7 @@ use crate::Lang;
 
 mod counters;
 mod framing;
+mod graph;
 mod replies;
 mod sending;
 

@@ -21,6 +21,7 @@ mod i18n;
 mod pacer;
 mod pane;
 mod probe;
+mod rate_graph;
 mod replies;
 mod rows;
 mod sending;

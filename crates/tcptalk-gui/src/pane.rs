@@ -58,6 +58,8 @@ pub struct Pane {
     pub(crate) replies: crate::replies::Replies,
     /// 抓包 writes here, while it runs.
     capturing: Option<PathBuf>,
+    /// 速率: the live rate graph.
+    pub(crate) graph: crate::rate_graph::RateGraph,
 }
 
 impl Pane {
@@ -89,6 +91,7 @@ impl Pane {
             times: crate::rows::TimeStyle::default(),
             replies: crate::replies::Replies::default(),
             capturing: None,
+            graph: crate::rate_graph::RateGraph::default(),
         }
     }
 
@@ -207,6 +210,11 @@ impl Pane {
     /// Whether 十六进制发送 is ticked.
     pub fn hex_send(&self) -> bool {
         self.hex_send
+    }
+
+    /// Ticks 十六进制显示 or not.
+    pub fn set_hex_view(&mut self, hex: bool) {
+        self.hex_view = hex;
     }
 
     /// Whether 十六进制显示 is ticked.
@@ -510,17 +518,19 @@ impl Pane {
             .show(ui, |ui| self.saved_panel(ui, to));
     }
 
-    /// [收 12.3 KB/5 发 300 B/2]: bytes / messages each way; a click counts from zero again.
+    /// [收 12.3 KB/5 发 300 B/2]: bytes / messages each way; a click shows or hides the rate
+    /// graph (which has 计数清零).
     fn counters(&mut self, ui: &mut Ui) {
         let totals = self.session.shared().lock().totals();
         let lang = self.lang;
-        let button = egui::Button::new(RichText::new(lang.totals(&totals)).small());
+        let button = egui::Button::new(RichText::new(lang.totals(&totals)).small())
+            .selected(self.graph.show);
         if ui
             .add(button)
             .on_hover_text(lang.totals_detail(&totals))
             .clicked()
         {
-            self.session.reset_counters();
+            self.graph.show = !self.graph.show;
         }
     }
 

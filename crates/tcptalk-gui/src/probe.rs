@@ -9,7 +9,9 @@
 //!   保存历史 does, in the background.
 //! - A file `DIR/request` holds lines that do what a person would: `show-saved` opens the
 //!   常用指令 panel; `periodic MS COUNT EOL TEXT` types TEXT, sets 行尾 (none/lf/cr/crlf),
-//!   间隔 and 次数 (`-` for no limit) and clicks 开始; `stop-periodic` clicks 停止.
+//!   间隔 and 次数 (`-` for no limit) and clicks 开始; `stop-periodic` clicks 停止;
+//!   `show-graph` opens 速率; `hex-view` ticks 十六进制显示; `framing idle MS` (or `line`,
+//!   `chunk`) picks 分帧.
 //!
 //! The writing happens on a thread of its own; a frame only sends one short line to it.
 
@@ -136,6 +138,17 @@ fn apply(server: &mut ServerWindow, request: &str) {
     match words.next() {
         Some("show-saved") => server.pane_mut().show_saved_commands(true),
         Some("stop-periodic") => server.pane_mut().stop_periodic(),
+        Some("show-graph") => server.pane_mut().show_rate_graph(true),
+        Some("hex-view") => server.pane_mut().set_hex_view(true),
+        Some("framing") => {
+            let kind = match words.next() {
+                Some("idle") => crate::FramingKind::IdleGap,
+                Some("chunk") => crate::FramingKind::Chunk,
+                _ => crate::FramingKind::Line,
+            };
+            let value = words.next().unwrap_or("");
+            server.pane_mut().set_framing(kind, value);
+        }
         Some("periodic") => {
             let every = words.next().unwrap_or("1000");
             let count = words.next().filter(|count| *count != "-").unwrap_or("");

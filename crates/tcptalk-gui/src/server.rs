@@ -209,6 +209,14 @@ impl ServerWindow {
             });
         });
         let to = self.send_target();
+        if self.pane.graph.show {
+            let clients: Vec<(ConnId, String)> = self
+                .peers
+                .iter()
+                .map(|(id, name)| (*id, name.clone()))
+                .collect();
+            self.pane.rate_graph_panel(ui, &clients);
+        }
         self.pane.saved_side_panel(ui, to);
         egui::CentralPanel::default().show(ui, |ui| {
             self.top_row(ui);

@@ -26,6 +26,7 @@ mod assemble;
 mod jobs;
 mod log;
 mod notice;
+mod rates;
 mod registry;
 mod rules;
 mod saved;
@@ -48,6 +49,7 @@ pub use assemble::{HEX_BYTES_PER_LINE, HEX_MARK, IDLE_FLUSH, MAX_LINE_CHARS, Vie
 pub use jobs::{FileError, FileStatus, JobId, JobStatus, PeriodicEnd, PeriodicStatus};
 pub use log::SharedLog;
 pub use notice::Notice;
+pub use rates::{PEER_SECONDS, Rates, SESSION_SECONDS, Second};
 pub use registry::{PeerId, PeerStatus, Registry, plain_addr};
 pub use rules::{MatchKind, Rule, RuleBook, RulesError};
 pub use saved::{BookError, CommandBook, SavedCommand, default_book_path};
@@ -228,6 +230,8 @@ pub struct Shared {
     listening: bool,
     /// What the session's counters add up, since the start or the last reset.
     totals: TotalsState,
+    /// Bytes per second of the whole session.
+    rates: Rates,
 }
 
 /// The session's running counters: bytes of closed connections (the open ones are read live)
@@ -284,6 +288,16 @@ impl Shared {
     /// How far a save of the history has come, while one runs.
     pub fn saving(&self) -> Option<SaveProgress> {
         self.saving
+    }
+
+    /// Bytes per second of the whole session, for the last hour.
+    pub fn rates(&self) -> &Rates {
+        &self.rates
+    }
+
+    /// Bytes per second of one connection, for the last ten minutes.
+    pub fn peer_rates(&self, peer: PeerId) -> Option<&Rates> {
+        self.peers.rates(peer)
     }
 
     /// The session's RX / TX counters.
@@ -469,6 +483,7 @@ impl Session {
             jobs: std::collections::BTreeMap::new(),
             listening: false,
             totals: TotalsState::default(),
+            rates: Rates::new(SESSION_SECONDS),
         });
         let waker = Arc::new(Waker::default());
         let task = task::Task::new(

@@ -22,6 +22,7 @@ pub(crate) struct Peer {
     pub(crate) since: SystemTime,
     /// When bytes last came from it or went to it.
     pub(crate) last_activity: SystemTime,
+    pub(crate) rates: crate::Rates,
 }
 
 /// A connection as a front end sees it: data, read under the session's lock.
@@ -63,6 +64,15 @@ impl Registry {
         if let Some(peer) = self.peers.get_mut(&id) {
             peer.last_activity = at;
         }
+    }
+
+    pub(crate) fn get_mut(&mut self, id: PeerId) -> Option<&mut Peer> {
+        self.peers.get_mut(&id)
+    }
+
+    /// Bytes per second of one connection.
+    pub fn rates(&self, id: PeerId) -> Option<&crate::Rates> {
+        self.peers.get(&id).map(|peer| &peer.rates)
     }
 
     /// Bytes received and sent by the connections open now.

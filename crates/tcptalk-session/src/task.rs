@@ -507,10 +507,15 @@ impl Task {
             }
             Event::Connected { conn } => self.on_connected(index, conn).await?,
             Event::Received { conn, data } => {
-                self.shared
-                    .lock()
-                    .peers
-                    .touch(conn, std::time::SystemTime::now());
+                {
+                    let now = std::time::SystemTime::now();
+                    let mut shared = self.shared.lock();
+                    shared.rates.add_received(now, data.len());
+                    if let Some(peer) = shared.peers.get_mut(conn) {
+                        peer.last_activity = now;
+                        peer.rates.add_received(now, data.len());
+                    }
+                }
                 self.capture(
                     conn,
                     tcptalk_core::pcap::Way::In,
@@ -529,7 +534,14 @@ impl Task {
             Event::PeerFinished { conn } => {
                 self.emit(SessionEvent::PeerFinished { peer: conn }).await?;
             }
-            Event::Sent { .. } => {}
+            Event::Sent { conn, bytes } => {
+                let now = std::time::SystemTime::now();
+                let mut shared = self.shared.lock();
+                shared.rates.add_sent(now, bytes);
+                if let Some(peer) = shared.peers.get_mut(conn) {
+                    peer.rates.add_sent(now, bytes);
+                }
+            }
             Event::Closed {
                 conn,
                 reason,
@@ -634,6 +646,7 @@ impl Task {
                 history,
                 since: now,
                 last_activity: now,
+                rates: crate::Rates::new(crate::PEER_SECONDS),
             });
             label
         };

@@ -78,14 +78,14 @@ impl Lang {
         let since = since.format("%H:%M:%S");
         match self {
             Lang::Zh => format!(
-                "自 {since} 起：收到 {} 字节、{} 条，发送 {} 字节、{} 条。点击清零",
+                "自 {since} 起：收到 {} 字节、{} 条，发送 {} 字节、{} 条。点击显示速率曲线",
                 totals.received_bytes,
                 totals.received_messages,
                 totals.sent_bytes,
                 totals.sent_messages
             ),
             Lang::En => format!(
-                "Since {since}: received {} bytes in {} entries, sent {} bytes in {} messages. Click to reset",
+                "Since {since}: received {} bytes in {} entries, sent {} bytes in {} messages. Click for the rate graph",
                 totals.received_bytes,
                 totals.received_messages,
                 totals.sent_bytes,

@@ -89,7 +89,7 @@ fn a_bad_framing_value_is_refused_and_times_can_be_relative_or_off() {
 }
 
 #[test]
-fn the_status_bar_counts_rx_and_tx_and_a_click_starts_again() {
+fn the_status_bar_counts_rx_and_tx_and_opens_the_rate_graph() {
     let runtime = runtime();
     let mut harness = server_harness(&runtime, Lang::Zh);
     let port = start_listening(&mut harness);
@@ -101,11 +101,26 @@ fn the_status_bar_counts_rx_and_tx_and_a_click_starts_again() {
     wait_for(&mut harness, "the counters", |h| {
         h.query_by_label("收 8 B/2 发 2 B/1").is_some()
     });
-    // A click counts from zero again.
+    // A click shows the rate graph, whose 计数清零 counts from zero again.
     click(&mut harness, "收 8 B/2 发 2 B/1");
+    let _ = harness.get_by_label("对象");
+    let _ = harness.get_by_label("时间");
+    click(&mut harness, "计数清零");
     wait_for(&mut harness, "the counters at zero", |h| {
         h.query_by_label("收 0 B/0 发 0 B/0").is_some()
     });
+    // The graph can follow one client.
+    click(&mut harness, "对象");
+    let client_name = format!("127.0.0.1:{}", client.local_addr().expect("addr").port());
+    click(&mut harness, &client_name);
+    assert_eq!(
+        harness
+            .get_by_label("对象")
+            .accesskit_node()
+            .value()
+            .as_deref(),
+        Some(client_name.as_str())
+    );
     // The client list says since when and how long ago it was last active.
     harness.get_by_label("已连接的客户端（1）").click();
     settle(&mut harness);
