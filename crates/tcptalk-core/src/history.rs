@@ -513,6 +513,32 @@ impl SaveProgress {
 }
 
 impl HistorySnapshot {
+    /// The absolute numbers of the entries in memory (not those spooled) that `matches`
+    /// accepts, oldest first. `progress(done, total)` is called every few thousand entries
+    /// and may return false to stop early.
+    pub fn find(
+        &self,
+        mut matches: impl FnMut(&EntryRef<'_>) -> bool,
+        mut progress: impl FnMut(u64, u64, &[u64]) -> bool,
+    ) -> Vec<u64> {
+        const EVERY: u64 = 16_384;
+        let mut found = Vec::new();
+        let mut done = 0u64;
+        for chunk in &self.chunks {
+            for (k, entry) in chunk.entries(&self.peers).enumerate() {
+                if matches(&entry) {
+                    found.push(chunk.first_row + k as u64);
+                }
+                done += 1;
+                if done.is_multiple_of(EVERY) && !progress(done, self.rows, &found) {
+                    return found;
+                }
+            }
+        }
+        progress(done, self.rows, &found);
+        found
+    }
+
     /// Writes the snapshot to `path` like [`History::save_all`]; `progress` is called every
     /// few thousand lines. Returns the number of lines written.
     pub fn save(&self, path: &Path, mut progress: impl FnMut(SaveProgress)) -> io::Result<u64> {

@@ -30,6 +30,7 @@ mod rates;
 mod registry;
 mod rules;
 mod saved;
+mod search;
 mod send;
 mod task;
 mod transcript;
@@ -53,6 +54,7 @@ pub use rates::{PEER_SECONDS, Rates, SESSION_SECONDS, Second};
 pub use registry::{PeerId, PeerStatus, Registry, plain_addr};
 pub use rules::{MatchKind, Rule, RuleBook, RulesError};
 pub use saved::{BookError, CommandBook, SavedCommand, default_book_path};
+pub use search::{BadQuery, SearchQuery, SearchState};
 pub use send::{SLOW_PEER_GRACE, SendReport, Target};
 pub use tcptalk_core::{BodyFormat, Checksum, ComposeError, LineEnd, Message, Schedule};
 
@@ -232,6 +234,8 @@ pub struct Shared {
     totals: TotalsState,
     /// Bytes per second of the whole session.
     rates: Rates,
+    /// The search of the history, while one is set.
+    search: Option<SearchState>,
 }
 
 /// The session's running counters: bytes of closed connections (the open ones are read live)
@@ -288,6 +292,11 @@ impl Shared {
     /// How far a save of the history has come, while one runs.
     pub fn saving(&self) -> Option<SaveProgress> {
         self.saving
+    }
+
+    /// The search of the history: what it found so far, how far it has got.
+    pub fn search(&self) -> Option<&SearchState> {
+        self.search.as_ref()
     }
 
     /// Bytes per second of the whole session, for the last hour.
@@ -459,6 +468,8 @@ pub struct SessionHandle {
     commands: mpsc::UnboundedSender<Command>,
     shared: SharedState,
     waker: Arc<Waker>,
+    /// Stops the search running, if any.
+    search_cancel: Arc<Mutex<Option<Arc<AtomicBool>>>>,
 }
 
 impl std::ops::Deref for Session {
@@ -484,6 +495,7 @@ impl Session {
             listening: false,
             totals: TotalsState::default(),
             rates: Rates::new(SESSION_SECONDS),
+            search: None,
         });
         let waker = Arc::new(Waker::default());
         let task = task::Task::new(
@@ -500,6 +512,7 @@ impl Session {
                 commands,
                 shared,
                 waker,
+                search_cancel: Arc::default(),
             },
             events,
         }

@@ -202,6 +202,7 @@ impl Task {
             commands: self.loopback.clone(),
             shared: self.shared.clone(),
             waker: self.waker.clone(),
+            search_cancel: Arc::default(),
         }
     }
 

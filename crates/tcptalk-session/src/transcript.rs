@@ -236,6 +236,22 @@ impl Transcript {
         })
     }
 
+    /// The display row where entry `entry` (an absolute number, as a search gives) begins, if
+    /// it is still in memory.
+    pub fn row_of_entry(&self, entry: u64) -> Option<usize> {
+        let first = self.entries.first_row();
+        let index = entry.checked_sub(first)?;
+        if index >= self.entries.len() as u64 {
+            return None;
+        }
+        let before = self.multi_lines.partition_point(|m| m.entry < entry);
+        let extra = match before.checked_sub(1).and_then(|i| self.multi_lines.get(i)) {
+            Some(m) => (m.extra_before + m.extra).saturating_sub(self.extra_evicted),
+            None => 0,
+        };
+        usize::try_from(index + extra).ok()
+    }
+
     /// Entry index (in memory) and line within it of display row `row`.
     fn locate(&self, row: u64) -> Option<(usize, usize)> {
         let first = self.entries.first_row();
