@@ -15,6 +15,7 @@ mod counters;
 mod framing;
 mod graph;
 mod replies;
+mod search;
 mod sending;
 
 /// Fixed texts of one language.

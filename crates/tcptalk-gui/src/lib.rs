@@ -24,6 +24,7 @@ mod probe;
 mod rate_graph;
 mod replies;
 mod rows;
+mod search_bar;
 mod sending;
 mod server;
 mod settings;

@@ -60,6 +60,8 @@ pub struct Pane {
     capturing: Option<PathBuf>,
     /// 速率: the live rate graph.
     pub(crate) graph: crate::rate_graph::RateGraph,
+    /// 搜索: the search row.
+    pub(crate) search: crate::search_bar::SearchBar,
 }
 
 impl Pane {
@@ -92,6 +94,7 @@ impl Pane {
             replies: crate::replies::Replies::default(),
             capturing: None,
             graph: crate::rate_graph::RateGraph::default(),
+            search: crate::search_bar::SearchBar::default(),
         }
     }
 
@@ -363,6 +366,7 @@ impl Pane {
     pub(crate) fn show_boxes(&mut self, ui: &mut Ui, to: Option<Target>) -> InputAction {
         self.take_picked();
         self.saved_shortcuts(ui, to);
+        self.search_shortcut(ui);
         let texts = self.lang.texts();
         let label_height =
             ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
@@ -380,7 +384,9 @@ impl Pane {
             self.lang
                 .history_lost(evicted.lost_rows, evicted.lost_bytes, &why)
         });
-        let banners = usize::from(banner.is_some()) + usize::from(lost.is_some());
+        let banners = usize::from(banner.is_some())
+            + usize::from(lost.is_some())
+            + usize::from(self.search.open);
         let chrome = 2.0 * (label_height + GROUP_CHROME + ui.spacing().item_spacing.y)
             + banners as f32 * label_height;
         let tools = Pane::tool_rows_height(ui);
@@ -443,6 +449,7 @@ impl Pane {
         if copy {
             self.copy_all(ui);
         }
+        self.search_row(ui);
         if let Some(banner) = &banner {
             ui.add(egui::Label::new(RichText::new(banner).small()).truncate())
                 .on_hover_text(banner);

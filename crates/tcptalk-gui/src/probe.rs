@@ -11,7 +11,7 @@
 //!   常用指令 panel; `periodic MS COUNT EOL TEXT` types TEXT, sets 行尾 (none/lf/cr/crlf),
 //!   间隔 and 次数 (`-` for no limit) and clicks 开始; `stop-periodic` clicks 停止;
 //!   `show-graph` opens 速率; `hex-view` ticks 十六进制显示; `framing idle MS` (or `line`,
-//!   `chunk`) picks 分帧.
+//!   `chunk`) picks 分帧; `search TEXT` opens 搜索 and searches.
 //!
 //! The writing happens on a thread of its own; a frame only sends one short line to it.
 
@@ -139,6 +139,10 @@ fn apply(server: &mut ServerWindow, request: &str) {
         Some("show-saved") => server.pane_mut().show_saved_commands(true),
         Some("stop-periodic") => server.pane_mut().stop_periodic(),
         Some("show-graph") => server.pane_mut().show_rate_graph(true),
+        Some("search") => {
+            let text: Vec<&str> = words.collect();
+            server.pane_mut().search_history(&text.join(" "));
+        }
         Some("hex-view") => server.pane_mut().set_hex_view(true),
         Some("framing") => {
             let kind = match words.next() {

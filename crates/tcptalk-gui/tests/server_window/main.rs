@@ -16,6 +16,7 @@ mod load;
 mod log;
 mod receive;
 mod replies;
+mod search;
 mod send;
 mod sending;
 
