@@ -93,7 +93,7 @@ impl Frames {
                 .map(|f| f.parse().unwrap_or(0))
                 .collect();
             self.partial.clear();
-            if let [at_ms, _, rows, saving, cost_us] = fields[..] {
+            if let [at_ms, _, rows, saving, cost_us, ..] = fields[..] {
                 self.all.push(Frame {
                     at_ms,
                     rows,

@@ -3,8 +3,9 @@
 //! can drive the real binary in a real window (under Xvfb) and see what a user sees.
 //!
 //! - `DIR/frames.tsv` gets one line per frame: Unix time in ms, frame number, history rows
-//!   ever recorded, whether a save is running (0/1), and the previous frame's cost in µs as
-//!   eframe measured it (building, painting and swapping).
+//!   ever recorded, whether a save is running (0/1), the previous frame's cost in µs as
+//!   eframe measured it (building, painting and swapping), and for 搜索 the matches found so
+//!   far and whether it has finished (0/1).
 //! - A file `DIR/save-request` holding a path makes the window save its history there, as
 //!   保存历史 does, in the background.
 //! - A file `DIR/request` holds lines that do what a person would: `show-saved` opens the
@@ -125,9 +126,11 @@ impl Probe {
         let rows = server.history().total_rows();
         let saving = u8::from(server.pane().is_saving());
         let cost_us = frame_cost.map_or(0, |s| (s.max(0.0) * 1e6) as u64);
+        let (found, finished) = server.pane().search_matches().unwrap_or((0, false));
         let _ = self.lines.send(format!(
-            "{ms}\t{}\t{rows}\t{saving}\t{cost_us}\n",
-            self.frame
+            "{ms}\t{}\t{rows}\t{saving}\t{cost_us}\t{found}\t{}\n",
+            self.frame,
+            u8::from(finished)
         ));
     }
 }
