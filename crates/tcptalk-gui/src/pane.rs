@@ -469,6 +469,7 @@ impl Pane {
                 (self.side, self.lang, self.times),
                 each,
                 scroll_to_row,
+                self.search.open && self.search.only_matches,
             );
         });
 

@@ -18,6 +18,8 @@ pub(crate) struct SearchBar {
     /// Which match 上一个 / 下一个 is at.
     current: Option<usize>,
     focus: bool,
+    /// 只显示匹配: the history shows only the entries found.
+    pub(crate) only_matches: bool,
 }
 
 impl Pane {
@@ -53,6 +55,11 @@ impl Pane {
         }
     }
 
+    /// Ticks 只显示匹配 or not.
+    pub fn show_only_matches(&mut self, only: bool) {
+        self.search.only_matches = only;
+    }
+
     /// 下一个 (`forward`) or 上一个: scrolls the history to that match.
     pub fn next_match(&mut self, forward: bool) {
         let row = {
@@ -69,7 +76,11 @@ impl Pane {
                 (Some(at), false) => (at + count - 1) % count,
             };
             self.search.current = Some(next);
-            shared.transcript().row_of_entry(state.matches[next])
+            if self.search.only_matches {
+                Some(next)
+            } else {
+                shared.transcript().row_of_entry(state.matches[next])
+            }
         };
         if let Some(row) = row {
             self.scroll_history_to_row(row.saturating_sub(2));
@@ -138,6 +149,8 @@ impl Pane {
                 })
                 .response
                 .labelled_by(label.id);
+            ui.checkbox(&mut self.search.only_matches, texts.only_matches)
+                .on_hover_text(texts.only_matches_hint);
             if ui.button(texts.previous).clicked() {
                 self.next_match(false);
             }

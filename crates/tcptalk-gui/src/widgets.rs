@@ -109,7 +109,8 @@ pub fn group_box<R>(ui: &mut Ui, add: impl FnOnce(&mut Ui) -> R) -> R {
 /// top (and stops following) for benchmarks and tests.
 ///
 /// The history is the session's, shared: it is locked once to count the rows and once to copy
-/// the text of those on screen, never while laying them out.
+/// the text of those on screen, never while laying them out. With `only_matches`, the rows are
+/// the first rows of the entries the search found (the others are hidden, not dropped).
 pub fn history_view(
     ui: &mut Ui,
     id: &str,
@@ -117,9 +118,16 @@ pub fn history_view(
     (side, lang, times): (Side, Lang, TimeStyle),
     height: f32,
     scroll_to_row: Option<usize>,
+    only_matches: bool,
 ) {
     let row_height = row_height(ui);
-    let rows = history.lock().transcript().row_count();
+    let rows = {
+        let shared = history.lock();
+        match (only_matches, shared.search()) {
+            (true, Some(search)) => search.matches.len(),
+            _ => shared.transcript().row_count(),
+        }
+    };
     ui.set_min_height(height);
     let mut area = ScrollArea::both()
         .id_salt(id)
@@ -135,8 +143,13 @@ pub fn history_view(
         let texts: Vec<String> = {
             let shared = history.lock();
             let transcript = shared.transcript();
+            let matches = shared.search().filter(|_| only_matches);
             range
                 .filter_map(|index| {
+                    let index = match matches {
+                        Some(search) => transcript.row_of_entry(*search.matches.get(index)?)?,
+                        None => index,
+                    };
                     let row = transcript.row(index)?;
                     let mut text = String::new();
                     row_text(side, lang, times, &row, &mut text);

@@ -15,6 +15,8 @@ pub struct SearchTexts {
     pub next: &'static str,
     pub close: &'static str,
     pub close_word: &'static str,
+    pub only_matches: &'static str,
+    pub only_matches_hint: &'static str,
 }
 
 const ZH: SearchTexts = SearchTexts {
@@ -27,6 +29,8 @@ const ZH: SearchTexts = SearchTexts {
     next: "下一个",
     close: "关闭搜索（Esc）",
     close_word: "关闭",
+    only_matches: "只显示匹配",
+    only_matches_hint: "历史里只显示找到的条目（其余的只是隐藏，没有删除）",
 };
 
 const EN: SearchTexts = SearchTexts {
@@ -39,6 +43,8 @@ const EN: SearchTexts = SearchTexts {
     next: "Next",
     close: "Close search (Esc)",
     close_word: "Close",
+    only_matches: "Only matches",
+    only_matches_hint: "Show only the entries found (the others are hidden, not dropped)",
 };
 
 impl Lang {

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use egui::{Key, Modifiers};
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use tcptalk_gui::Lang;
 
 use crate::common::*;
@@ -39,6 +39,19 @@ fn ctrl_f_finds_every_match_and_next_scrolls_to_it() {
     });
     click(&mut harness, "上一个");
     harness.get_by_label("1/10");
+    // 只显示匹配: the history shows the ten alarms and nothing else; unticked, all again.
+    click(&mut harness, "只显示匹配");
+    let rows: Vec<String> = harness
+        .query_all_by_label_contains("客户端发送消息为：line")
+        .filter_map(|node| node.accesskit_node().value())
+        .collect();
+    assert!(
+        rows.len() >= 3 && rows.iter().all(|row| row.contains("ALARM")),
+        "{rows:?}"
+    );
+    assert_eq!(harness.state().history().len(), 5002, "nothing dropped");
+    click(&mut harness, "只显示匹配");
+    assert!(harness.query_all_by_label_contains(" ok").count() > 0);
     // Bad hex is refused, saying where.
     click(&mut harness, "十六进制");
     let notice = notice_of(harness.state().pane());
