@@ -16,7 +16,7 @@
 //!   the spool cannot be written, the rows are counted as lost, the error is kept for the window
 //!   to show, and a marker line in the spool says where the gap is.
 
-mod spool;
+pub(crate) mod spool;
 #[cfg(test)]
 mod tests;
 

@@ -12,6 +12,7 @@
 //! - [`schedule`]: the interval and count of a periodic send, as typed.
 //! - [`progress`]: a transfer's bytes, rate and time left, as shown.
 //! - [`pcap`]: what a session saw as a `.pcap` for Wireshark, with synthetic IP/TCP headers.
+//! - [`rawlog`]: every byte a session received and sent, spooled for exports.
 //! - [`input`]: ports and hosts typed by a person, with errors that say what is wrong.
 //! - [`hex`]: hex text to bytes for sending, bytes to hex for showing.
 //! - [`escape`]: peer bytes and text never act as terminal control sequences.
@@ -37,6 +38,7 @@ pub mod log;
 pub mod message;
 pub mod pcap;
 pub mod progress;
+pub mod rawlog;
 pub mod schedule;
 
 pub use checksum::{Checksum, LineEnd, UnknownChecksum, UnknownLineEnd, frame};

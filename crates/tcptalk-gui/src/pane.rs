@@ -264,6 +264,10 @@ impl Pane {
                 self.saving = None;
                 self.notice = Some(lang.save_failed(&path, &error));
             }
+            SessionEvent::Exported { .. } => self.notice = None,
+            SessionEvent::ExportFailed { path, error } => {
+                self.notice = Some(lang.capture_failed(&format!("{}: {error}", path.display())));
+            }
             SessionEvent::CaptureFailed { error } => {
                 self.capturing = None;
                 self.notice = Some(lang.capture_failed(&error));
@@ -327,6 +331,84 @@ impl Pane {
                 self.problem(lang.capture_failed(&format!("{}: {error}", path.display())))
             }
         }
+    }
+
+    /// [导出 ⏷]: the session so far as a `.pcap`, a live capture from now on, and the raw
+    /// bytes each connection received.
+    fn export_menu(&mut self, ui: &mut Ui) {
+        let texts = self.lang.capture_texts();
+        let peers: Vec<(tcptalk_session::PeerId, String)> = {
+            let shared = self.session.shared().lock();
+            let registry = shared.peers();
+            registry
+                .ids()
+                .into_iter()
+                .take(20)
+                .filter_map(|id| Some((id, registry.label(id)?.to_string())))
+                .collect()
+        };
+        let title = if self.capturing.is_some() {
+            texts.menu_capturing
+        } else {
+            texts.menu
+        };
+        ui.menu_button(RichText::new(title).small(), |ui| {
+            if ui
+                .button(texts.export_pcap)
+                .on_hover_text(texts.export_pcap_hint)
+                .clicked()
+            {
+                self.export_pcap();
+                ui.close();
+            }
+            let (word, hint) = match &self.capturing {
+                Some(_) => (texts.stop, texts.stop_hint),
+                None => (texts.start, texts.start_hint),
+            };
+            if ui.button(word).on_hover_text(hint).clicked() {
+                self.toggle_capture();
+                ui.close();
+            }
+            ui.separator();
+            for (id, label) in &peers {
+                if ui.button(self.lang.raw_of(label)).clicked() {
+                    self.export_received(*id, label);
+                    ui.close();
+                }
+            }
+        });
+    }
+
+    /// 导出 pcap（到现在为止）: every read and send of the session so far, to the 保存到 path if
+    /// it ends in `.pcap`, else a new file in the current directory.
+    pub fn export_pcap(&mut self) {
+        let typed = self.save_path.trim();
+        let path = if typed.ends_with(".pcap") {
+            PathBuf::from(typed)
+        } else {
+            crate::rows::default_capture_path(self.side, SystemTime::now())
+        };
+        let path = std::path::absolute(&path).unwrap_or(path);
+        self.session.export(path, tcptalk_session::Export::Pcap);
+    }
+
+    /// 原始数据：the bytes `peer` sent, exactly, to a new file in the current directory.
+    pub fn export_received(&mut self, peer: tcptalk_session::PeerId, label: &str) {
+        let safe: String = label
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let local: chrono::DateTime<chrono::Local> = SystemTime::now().into();
+        let name = format!("tcptalk-raw-{safe}-{}.bin", local.format("%Y%m%d-%H%M%S"));
+        let path = std::env::current_dir().map_or_else(|_| PathBuf::from(&name), |d| d.join(&name));
+        self.session
+            .export(path, tcptalk_session::Export::Received(peer));
     }
 
     /// Where 抓包 writes, while it runs.
@@ -418,18 +500,7 @@ impl Pane {
                 } else {
                     save = ui.add(small(texts.save_history)).clicked();
                 }
-                let capture = self.lang.capture_texts();
-                let (word, hint) = match &self.capturing {
-                    Some(_) => (capture.stop, capture.stop_hint),
-                    None => (capture.start, capture.start_hint),
-                };
-                if ui
-                    .add(small(word).selected(self.capturing.is_some()))
-                    .on_hover_text(hint)
-                    .clicked()
-                {
-                    self.toggle_capture();
-                }
+                self.export_menu(ui);
                 let field = egui::TextEdit::singleline(&mut self.save_path)
                     .id(save_path_id)
                     .hint_text(RichText::new(texts.hint_save_path).small())

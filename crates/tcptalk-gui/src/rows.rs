@@ -167,6 +167,10 @@ pub fn notice_text(side: Side, lang: Lang, notice: &Notice) -> String {
         } => lang.file_sent(name, *size, sha256, *elapsed),
         Notice::FileFailed { name, error } => lang.file_failed(name, error),
         Notice::Reframed { framing } => lang.reframed(framing),
+        Notice::Exported { path, bytes } => lang.exported_traffic(*bytes, path),
+        Notice::ExportFailed { path, error } => {
+            lang.capture_failed(&format!("{}: {error}", path.display()))
+        }
         Notice::Text(text) => text.clone(),
         other => other.log_text(),
     }

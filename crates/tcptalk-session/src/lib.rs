@@ -56,6 +56,7 @@ pub use rules::{MatchKind, Rule, RuleBook, RulesError};
 pub use saved::{BookError, CommandBook, SavedCommand, default_book_path};
 pub use search::{BadQuery, SearchQuery, SearchState};
 pub use send::{SLOW_PEER_GRACE, SendReport, Target};
+pub use task::Export;
 pub use tcptalk_core::{BodyFormat, Checksum, ComposeError, LineEnd, Message, Schedule};
 
 pub use transcript::{DISPLAY_CHARS, Row, Transcript};
@@ -212,6 +213,15 @@ pub enum SessionEvent {
     },
     /// Writing the capture failed; capturing stopped.
     CaptureFailed {
+        error: String,
+    },
+    /// An export is written: `bytes` of traffic in it.
+    Exported {
+        path: PathBuf,
+        bytes: u64,
+    },
+    ExportFailed {
+        path: PathBuf,
         error: String,
     },
 }
@@ -445,6 +455,14 @@ enum Command {
     },
     SetRules(Option<Arc<RuleBook>>),
     SetCapture(Option<std::fs::File>),
+    Export {
+        path: PathBuf,
+        what: Export,
+    },
+    ExportDone {
+        path: PathBuf,
+        result: Result<u64, String>,
+    },
     Clear,
     Save(PathBuf),
     SaveDone {
@@ -630,6 +648,13 @@ impl SessionHandle {
     /// (or stops, with `None`); [`SessionEvent::CaptureFailed`] if writing fails.
     pub fn set_capture(&self, file: Option<std::fs::File>) {
         self.command(Command::SetCapture(file));
+    }
+
+    /// Writes what the session saw so far to `path`, in the background: the whole session as
+    /// a `.pcap`, or the raw bytes one connection received. [`SessionEvent::Exported`] or
+    /// `ExportFailed` follows. (A window's session keeps every byte for this, up to 1 GiB.)
+    pub fn export(&self, path: PathBuf, what: Export) {
+        self.command(Command::Export { path, what });
     }
 
     /// Counts RX / TX from zero again (connections' own counts stay as they are).

@@ -97,6 +97,15 @@ pub enum Notice {
     Reframed {
         framing: tcptalk_core::Framing,
     },
+    /// What the session saw was exported (a `.pcap`, or a connection's raw bytes).
+    Exported {
+        path: PathBuf,
+        bytes: u64,
+    },
+    ExportFailed {
+        path: PathBuf,
+        error: String,
+    },
     /// Text a front end worded itself (a bad port the user typed, ...).
     Text(String),
 }
@@ -168,6 +177,12 @@ impl fmt::Display for Notice {
                     f,
                     "from now on, what arrives is cut into frames by: {framing}"
                 )
+            }
+            Notice::Exported { path, bytes } => {
+                write!(f, "exported {bytes} bytes of traffic to {}", path.display())
+            }
+            Notice::ExportFailed { path, error } => {
+                write!(f, "cannot export to {}: {error}", path.display())
             }
             Notice::Text(text) => f.write_str(text),
         }

@@ -21,6 +21,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 mod capture;
+mod export;
+
+pub use export::Export;
 mod record;
 mod replies;
 
@@ -87,6 +90,13 @@ pub(crate) struct Task {
     capture: Option<capture::Capture>,
     /// A capture failure the front end has not heard of yet.
     pending_capture_error: Option<String>,
+    /// Every byte received and sent, for exports (a window's session only).
+    raw: Option<tcptalk_core::rawlog::RawLog>,
+    /// Each connection's local and peer address, for exports.
+    addrs: std::collections::HashMap<
+        tcptalk_net::ConnId,
+        (std::net::SocketAddr, std::net::SocketAddr),
+    >,
 }
 
 impl Task {
@@ -120,6 +130,14 @@ impl Task {
             replies: replies::Replies::new(config.view.framing.clone()),
             capture: None,
             pending_capture_error: None,
+            raw: if config.keep_history {
+                tcptalk_core::rawlog::RawLog::new(&std::env::temp_dir(), export::RAW_LIMIT)
+                    .map_err(|err| tracing::warn!(%err, "no raw spool: exports are off"))
+                    .ok()
+            } else {
+                None
+            },
+            addrs: std::collections::HashMap::new(),
         }
     }
 
@@ -337,7 +355,7 @@ impl Task {
                 self.log_only(Direction::Sent, peer, shown, at);
             }
             Command::SentStream { to, data } => {
-                if self.capture.is_some() {
+                if self.capture.is_some() || self.raw.is_some() {
                     let conns = self.capture_targets(to);
                     self.capture_sent(&conns, std::time::SystemTime::now(), &data);
                 }
@@ -407,6 +425,26 @@ impl Task {
                 self.emit(event).await?;
             }
             Command::SetRules(book) => self.replies.set_book(book),
+            Command::Export { path, what } => self.start_export(path, what),
+            Command::ExportDone { path, result } => match result {
+                Ok(bytes) => {
+                    let notice = Notice::Exported {
+                        path: path.clone(),
+                        bytes,
+                    };
+                    self.notice(PeerRef::NONE, notice);
+                    self.emit(SessionEvent::Exported { path, bytes }).await?;
+                }
+                Err(error) => {
+                    let notice = Notice::ExportFailed {
+                        path: path.clone(),
+                        error: error.clone(),
+                    };
+                    self.notice(PeerRef::NONE, notice);
+                    self.emit(SessionEvent::ExportFailed { path, error })
+                        .await?;
+                }
+            },
             Command::SetCapture(file) => {
                 self.flush_capture();
                 self.capture = match file.map(capture::Capture::start).transpose() {
@@ -517,7 +555,7 @@ impl Task {
                         peer.rates.add_received(now, data.len());
                     }
                 }
-                self.capture(
+                self.wire(
                     conn,
                     tcptalk_core::pcap::Way::In,
                     std::time::SystemTime::now(),
@@ -613,6 +651,7 @@ impl Task {
         let id = conn.id();
         let addr = plain_addr(conn.peer_addr());
         let local = plain_addr(conn.local_addr());
+        self.addrs.insert(id, (conn.local_addr(), conn.peer_addr()));
         let retired = self.sources.get(index).is_some_and(|s| s.retired);
         let (client, attempt) = match self.sources.get_mut(index).map(|s| &mut s.control) {
             Some(Control::Client {

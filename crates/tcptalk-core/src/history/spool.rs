@@ -341,12 +341,12 @@ impl SpoolSnapshot {
 }
 
 #[cfg(unix)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     std::os::unix::fs::FileExt::read_at(file, buf, offset)
 }
 
 #[cfg(windows)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+pub(crate) fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     std::os::windows::fs::FileExt::seek_read(file, buf, offset)
 }
 
@@ -360,6 +360,16 @@ impl Drop for Spool {
 
 /// Creates a new spool file that nobody else can read: it holds the session's traffic.
 fn create_spool(dir: &Path) -> io::Result<(PathBuf, File)> {
+    create_private_file(dir, "history", "log")
+}
+
+/// Creates a new file in `dir` that nobody else can read, opened to read and append, and
+/// (on Unix) already unlinked, so nothing is left on disk however the process ends.
+pub(crate) fn create_private_file(
+    dir: &Path,
+    what: &str,
+    extension: &str,
+) -> io::Result<(PathBuf, File)> {
     let mut options = OpenOptions::new();
     options.read(true).append(true).create_new(true);
     #[cfg(unix)]
@@ -367,7 +377,7 @@ fn create_spool(dir: &Path) -> io::Result<(PathBuf, File)> {
     let mut attempts = 0;
     loop {
         let seq = SPOOL_SEQ.fetch_add(1, Ordering::Relaxed);
-        let name = format!("tcptalk-history-{}-{seq}.log", std::process::id());
+        let name = format!("tcptalk-{what}-{}-{seq}.{extension}", std::process::id());
         let path = dir.join(name);
         attempts += 1;
         match options.open(&path) {
@@ -383,7 +393,7 @@ fn create_spool(dir: &Path) -> io::Result<(PathBuf, File)> {
             Err(err) => {
                 return Err(io::Error::new(
                     err.kind(),
-                    format!("creating history spool {}: {err}", path.display()),
+                    format!("creating {what} spool {}: {err}", path.display()),
                 ));
             }
         }

@@ -9,6 +9,10 @@ use crate::Lang;
 
 #[derive(Debug)]
 pub struct CaptureTexts {
+    pub menu: &'static str,
+    pub menu_capturing: &'static str,
+    pub export_pcap: &'static str,
+    pub export_pcap_hint: &'static str,
     pub start: &'static str,
     pub start_hint: &'static str,
     pub stop: &'static str,
@@ -16,14 +20,22 @@ pub struct CaptureTexts {
 }
 
 const CAPTURE_ZH: CaptureTexts = CaptureTexts {
-    start: "抓包",
+    menu: "导出",
+    menu_capturing: "导出（抓包中）",
+    export_pcap: "导出 pcap（到现在为止）",
+    export_pcap_hint: "把本次收发的每次读写存成 .pcap，Wireshark 和 tshark 可打开；保存到：填 .pcap 路径则写到那里",
+    start: "抓包（从现在起）",
     start_hint: "从现在起把收发的每次读写存成 .pcap（Wireshark 可打开）；保存到：填 .pcap 路径则写到那里",
     stop: "停止抓包",
     stop_hint: "停止并保存 .pcap 文件",
 };
 
 const CAPTURE_EN: CaptureTexts = CaptureTexts {
-    start: "Capture",
+    menu: "Export",
+    menu_capturing: "Export (capturing)",
+    export_pcap: "Export pcap (so far)",
+    export_pcap_hint: "Every read and send of this session so far as a .pcap Wireshark and tshark open (to the Save to: path if it ends in .pcap)",
+    start: "Capture (from now on)",
     start_hint: "From now on, write every read and send to a .pcap Wireshark opens (to the Save to: path if it ends in .pcap)",
     stop: "Stop capture",
     stop_hint: "Stop, and keep the .pcap file",
@@ -34,6 +46,21 @@ impl Lang {
         match self {
             Lang::Zh => &CAPTURE_ZH,
             Lang::En => &CAPTURE_EN,
+        }
+    }
+
+    /// 原始数据：127.0.0.1:50312 — the raw bytes a connection received.
+    pub fn raw_of(self, peer: &str) -> String {
+        match self {
+            Lang::Zh => format!("收到的原始数据：{peer}"),
+            Lang::En => format!("Raw bytes received: {peer}"),
+        }
+    }
+
+    pub fn exported_traffic(self, bytes: u64, path: &std::path::Path) -> String {
+        match self {
+            Lang::Zh => format!("已导出 {bytes} 字节的收发数据到 {}", path.display()),
+            Lang::En => format!("Exported {bytes} bytes of traffic to {}", path.display()),
         }
     }
 

@@ -53,10 +53,11 @@ impl Task {
         }
     }
 
-    /// What was sent to `to` (a message to several peers: a segment to each).
+    /// What was sent to `to` (a message to several peers: a segment to each), to the raw
+    /// spool and the capture.
     pub(super) fn capture_sent(&mut self, to: &[ConnId], at: SystemTime, data: &[u8]) {
         for conn in to {
-            self.capture(*conn, Way::Out, at, data);
+            self.wire(*conn, Way::Out, at, data);
         }
     }
 
