@@ -168,3 +168,48 @@ impl FramingChoice {
         }
     }
 }
+
+impl crate::pane::Pane {
+    /// [☑时间戳] [分帧：自动 ⏷]; the menu also holds 相对 (the time since the previous line).
+    pub(crate) fn display_options(&mut self, ui: &mut Ui) {
+        use crate::rows::TimeStyle;
+        let texts = self.lang.framing_texts();
+        let mut on = self.times != TimeStyle::Off;
+        ui.checkbox(&mut on, texts.timestamps)
+            .on_hover_text(texts.timestamps_hint);
+        let mut relative = self.times == TimeStyle::SincePrevious;
+        let id = self.id("framing");
+        let lang = self.lang;
+        self.framing.menu(ui, id, lang, |ui| {
+            ui.checkbox(&mut relative, texts.relative)
+                .on_hover_text(texts.relative_hint);
+        });
+        self.times = match (on, relative) {
+            (false, _) => TimeStyle::Off,
+            (true, false) => TimeStyle::Clock,
+            (true, true) => TimeStyle::SincePrevious,
+        };
+    }
+
+    /// Sets how 时间戳 shows times (as its tick boxes do).
+    pub fn set_time_style(&mut self, times: crate::rows::TimeStyle) {
+        self.times = times;
+    }
+
+    /// Picks 分帧 (with its value, for an idle gap `ms`, a delimiter in hex, or a length
+    /// header such as `2be`), as in its menu and field.
+    pub fn set_framing(&mut self, kind: crate::FramingKind, value: &str) {
+        self.framing.kind = kind;
+        match kind {
+            crate::FramingKind::IdleGap => self.framing.idle_ms = value.to_string(),
+            crate::FramingKind::Delimiter => self.framing.delimiter = value.to_string(),
+            crate::FramingKind::Length => self.framing.length = value.to_string(),
+            _ => {}
+        }
+    }
+
+    /// Why the typed framing value is not used, if it is not.
+    pub fn framing_problem(&self) -> Option<&str> {
+        self.framing.problem.as_deref()
+    }
+}

@@ -15,6 +15,7 @@
 
 mod app;
 mod client;
+mod exports;
 mod fonts;
 mod framing;
 mod i18n;

@@ -46,18 +46,18 @@ pub struct Pane {
     /// A scroll position asked for from outside (benchmarks, tests): the history shows this
     /// display row at the top in the next frame.
     scroll_to_row: Option<usize>,
-    side: Side,
+    pub(crate) side: Side,
     focus_message: bool,
     /// 行尾, 校验, 定时发送, 发送文件, 常用指令 and Up / Down recall.
     pub(crate) tools: SendTools,
     /// 分帧: how what arrives is cut into history entries.
-    framing: crate::framing::FramingChoice,
+    pub(crate) framing: crate::framing::FramingChoice,
     /// 时间戳: how each row shows its time.
     pub(crate) times: crate::rows::TimeStyle,
     /// 自动回复: the rules and their panel.
     pub(crate) replies: crate::replies::Replies,
     /// 抓包 writes here, while it runs.
-    capturing: Option<PathBuf>,
+    pub(crate) capturing: Option<PathBuf>,
     /// 速率: the live rate graph.
     pub(crate) graph: crate::rate_graph::RateGraph,
     /// 搜索: the search row.
@@ -122,49 +122,6 @@ impl Pane {
             hex: self.hex_view,
             framing,
         });
-    }
-
-    /// [☑时间戳] [分帧：自动 ⏷]; the menu also holds 相对 (the time since the previous line).
-    fn display_options(&mut self, ui: &mut Ui) {
-        use crate::rows::TimeStyle;
-        let texts = self.lang.framing_texts();
-        let mut on = self.times != TimeStyle::Off;
-        ui.checkbox(&mut on, texts.timestamps)
-            .on_hover_text(texts.timestamps_hint);
-        let mut relative = self.times == TimeStyle::SincePrevious;
-        let id = self.id("framing");
-        let lang = self.lang;
-        self.framing.menu(ui, id, lang, |ui| {
-            ui.checkbox(&mut relative, texts.relative)
-                .on_hover_text(texts.relative_hint);
-        });
-        self.times = match (on, relative) {
-            (false, _) => TimeStyle::Off,
-            (true, false) => TimeStyle::Clock,
-            (true, true) => TimeStyle::SincePrevious,
-        };
-    }
-
-    /// Sets how 时间戳 shows times (as its tick boxes do).
-    pub fn set_time_style(&mut self, times: crate::rows::TimeStyle) {
-        self.times = times;
-    }
-
-    /// Picks 分帧 (with its value, for an idle gap `ms`, a delimiter in hex, or a length
-    /// header such as `2be`), as in its menu and field.
-    pub fn set_framing(&mut self, kind: crate::FramingKind, value: &str) {
-        self.framing.kind = kind;
-        match kind {
-            crate::FramingKind::IdleGap => self.framing.idle_ms = value.to_string(),
-            crate::FramingKind::Delimiter => self.framing.delimiter = value.to_string(),
-            crate::FramingKind::Length => self.framing.length = value.to_string(),
-            _ => {}
-        }
-    }
-
-    /// Why the typed framing value is not used, if it is not.
-    pub fn framing_problem(&self) -> Option<&str> {
-        self.framing.problem.as_deref()
     }
 
     /// Copies every history entry to `log`.
@@ -300,120 +257,6 @@ impl Pane {
     /// At the end of a frame: the session hears of a changed encoding or hex view.
     pub(crate) fn end_frame(&mut self) {
         self.sync_view();
-    }
-
-    /// 抓包 / 停止抓包 (as if clicked): every read and send from now on goes to a `.pcap`
-    /// (the 保存到： path if it ends in `.pcap`, else a new file in the current directory)
-    /// until stopped; the history says where.
-    pub fn toggle_capture(&mut self) {
-        let lang = self.lang;
-        if let Some(path) = self.capturing.take() {
-            self.session.set_capture(None);
-            self.session.note(Notice::Text(lang.capture_saved(&path)));
-            return;
-        }
-        let typed = self.save_path.trim();
-        let path = if typed.ends_with(".pcap") {
-            PathBuf::from(typed)
-        } else {
-            crate::rows::default_capture_path(self.side, SystemTime::now())
-        };
-        let path = std::path::absolute(&path).unwrap_or(path);
-        // Creating the file is quick; writing it is the session's, off this thread.
-        match std::fs::File::create(&path) {
-            Ok(file) => {
-                self.session.set_capture(Some(file));
-                self.session.note(Notice::Text(lang.capture_started(&path)));
-                self.capturing = Some(path);
-                self.notice = None;
-            }
-            Err(error) => {
-                self.problem(lang.capture_failed(&format!("{}: {error}", path.display())))
-            }
-        }
-    }
-
-    /// [导出 ⏷]: the session so far as a `.pcap`, a live capture from now on, and the raw
-    /// bytes each connection received.
-    fn export_menu(&mut self, ui: &mut Ui) {
-        let texts = self.lang.capture_texts();
-        let peers: Vec<(tcptalk_session::PeerId, String)> = {
-            let shared = self.session.shared().lock();
-            let registry = shared.peers();
-            registry
-                .ids()
-                .into_iter()
-                .take(20)
-                .filter_map(|id| Some((id, registry.label(id)?.to_string())))
-                .collect()
-        };
-        let title = if self.capturing.is_some() {
-            texts.menu_capturing
-        } else {
-            texts.menu
-        };
-        ui.menu_button(RichText::new(title).small(), |ui| {
-            if ui
-                .button(texts.export_pcap)
-                .on_hover_text(texts.export_pcap_hint)
-                .clicked()
-            {
-                self.export_pcap();
-                ui.close();
-            }
-            let (word, hint) = match &self.capturing {
-                Some(_) => (texts.stop, texts.stop_hint),
-                None => (texts.start, texts.start_hint),
-            };
-            if ui.button(word).on_hover_text(hint).clicked() {
-                self.toggle_capture();
-                ui.close();
-            }
-            ui.separator();
-            for (id, label) in &peers {
-                if ui.button(self.lang.raw_of(label)).clicked() {
-                    self.export_received(*id, label);
-                    ui.close();
-                }
-            }
-        });
-    }
-
-    /// 导出 pcap（到现在为止）: every read and send of the session so far, to the 保存到 path if
-    /// it ends in `.pcap`, else a new file in the current directory.
-    pub fn export_pcap(&mut self) {
-        let typed = self.save_path.trim();
-        let path = if typed.ends_with(".pcap") {
-            PathBuf::from(typed)
-        } else {
-            crate::rows::default_capture_path(self.side, SystemTime::now())
-        };
-        let path = std::path::absolute(&path).unwrap_or(path);
-        self.session.export(path, tcptalk_session::Export::Pcap);
-    }
-
-    /// 原始数据：the bytes `peer` sent, exactly, to a new file in the current directory.
-    pub fn export_received(&mut self, peer: tcptalk_session::PeerId, label: &str) {
-        let safe: String = label
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let local: chrono::DateTime<chrono::Local> = SystemTime::now().into();
-        let name = format!("tcptalk-raw-{safe}-{}.bin", local.format("%Y%m%d-%H%M%S"));
-        let path = std::env::current_dir().map_or_else(|_| PathBuf::from(&name), |d| d.join(&name));
-        self.session
-            .export(path, tcptalk_session::Export::Received(peer));
-    }
-
-    /// Where 抓包 writes, while it runs.
-    pub fn capture_path(&self) -> Option<&std::path::Path> {
-        self.capturing.as_deref()
     }
 
     /// 保存历史 (as if clicked): the session writes the whole session in the background, also what is no
