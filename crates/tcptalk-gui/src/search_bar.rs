@@ -109,6 +109,17 @@ impl Pane {
                 None => (0, None),
             }
         };
+        // Who can be searched for: the connected peers (a few hundred at most in the menu).
+        let peers: Vec<String> = {
+            let shared = self.session.shared().lock();
+            let registry = shared.peers();
+            registry
+                .ids()
+                .into_iter()
+                .take(200)
+                .filter_map(|id| registry.label(id).map(str::to_string))
+                .collect()
+        };
         let mut close = false;
         // Wraps in a narrow window rather than push its last buttons out of sight.
         ui.horizontal_wrapped(|ui| {
@@ -127,8 +138,7 @@ impl Pane {
             }
             let enter = response.lost_focus() && ui.input(|input| input.key_pressed(Key::Enter));
             ui.checkbox(&mut self.search.query.hex, texts.hex);
-            ui.checkbox(&mut self.search.query.case_sensitive, "Aa")
-                .on_hover_text(texts.case);
+            ui.checkbox(&mut self.search.query.case_sensitive, texts.case);
             let label = ui.label(texts.direction);
             egui::ComboBox::from_id_salt(self.id("search-direction"))
                 .selected_text(lang.search_direction(self.search.query.direction))
@@ -149,6 +159,33 @@ impl Pane {
                 })
                 .response
                 .labelled_by(label.id);
+            if !peers.is_empty() {
+                let label = ui.label(texts.peer);
+                let selected = self
+                    .search
+                    .query
+                    .peer
+                    .clone()
+                    .unwrap_or_else(|| lang.search_direction(None).to_string());
+                egui::ComboBox::from_id_salt(self.id("search-peer"))
+                    .selected_text(selected)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(
+                            &mut self.search.query.peer,
+                            None,
+                            lang.search_direction(None),
+                        );
+                        for peer in &peers {
+                            ui.selectable_value(
+                                &mut self.search.query.peer,
+                                Some(peer.clone()),
+                                peer.as_str(),
+                            );
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+            }
             ui.checkbox(&mut self.search.only_matches, texts.only_matches)
                 .on_hover_text(texts.only_matches_hint);
             if ui.button(texts.previous).clicked() {

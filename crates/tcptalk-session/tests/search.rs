@@ -107,6 +107,24 @@ fn a_search_finds_every_match_in_order_in_the_background() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         };
         assert!(state.matches.is_empty());
+        // One peer's entries: the client's own label finds them, another finds none.
+        let label = client.local_addr().expect("addr").to_string();
+        for (peer, expected) in [(label, LINES / 1000), ("10.9.9.9:1".to_string(), 0)] {
+            session
+                .search(SearchQuery {
+                    text: "ALARM".into(),
+                    peer: Some(peer.clone()),
+                    ..SearchQuery::default()
+                })
+                .expect("query");
+            let state = loop {
+                if let Some(state) = finished(&session) {
+                    break state;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            };
+            assert_eq!(state.matches.len() as u64, expected, "{peer}");
+        }
         // Hex with a mistake is refused; an empty query clears the search.
         let bad = session.search(SearchQuery {
             text: "0G".into(),

@@ -16,6 +16,7 @@ pub struct SearchTexts {
     pub close: &'static str,
     pub close_word: &'static str,
     pub only_matches: &'static str,
+    pub peer: &'static str,
     pub only_matches_hint: &'static str,
 }
 
@@ -30,6 +31,7 @@ const ZH: SearchTexts = SearchTexts {
     close: "关闭搜索（Esc）",
     close_word: "关闭",
     only_matches: "只显示匹配",
+    peer: "对方",
     only_matches_hint: "历史里只显示找到的条目（其余的只是隐藏，没有删除）",
 };
 
@@ -44,6 +46,7 @@ const EN: SearchTexts = SearchTexts {
     close: "Close search (Esc)",
     close_word: "Close",
     only_matches: "Only matches",
+    peer: "Peer",
     only_matches_hint: "Show only the entries found (the others are hidden, not dropped)",
 };
 

@@ -52,6 +52,13 @@ fn ctrl_f_finds_every_match_and_next_scrolls_to_it() {
     assert_eq!(harness.state().history().len(), 5002, "nothing dropped");
     click(&mut harness, "只显示匹配");
     assert!(harness.query_all_by_label_contains(" ok").count() > 0);
+    // One client's entries only: this one's, so all ten again.
+    click(&mut harness, "对方");
+    let me = client.local_addr().expect("addr").to_string();
+    click(&mut harness, &me);
+    wait_for(&mut harness, "the search by peer", |h| {
+        h.state().pane().search_matches() == Some((10, true))
+    });
     // Bad hex is refused, saying where.
     click(&mut harness, "十六进制");
     let notice = notice_of(harness.state().pane());
