@@ -258,14 +258,19 @@ fn saved_commands_send_with_a_click_or_alt_number_and_survive_a_restart() {
             .click();
         settle(&mut harness);
     }
-    // Written in the background: wait for the file, then start again.
+    // Written in the background, newest last: wait for the file to hold both commands in
+    // their final order (an earlier order may be on disk for a moment), then start again.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !std::fs::read_to_string(&path).is_ok_and(|text| text.matches("\nname = ").count() == 2) {
-        assert!(std::time::Instant::now() < deadline, "book not written");
+    let in_order = |text: &str| {
+        text.matches("\nname = ").count() == 2 && text.find("读寄存器") < text.find("second")
+    };
+    while !std::fs::read_to_string(&path).is_ok_and(|text| in_order(&text)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "book not written in its final order"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let text = std::fs::read_to_string(&path).expect("book");
-    assert!(text.find("读寄存器") < text.find("second"), "{text}");
     let mut harness = server_harness(&runtime, Lang::Zh);
     harness
         .state_mut()
