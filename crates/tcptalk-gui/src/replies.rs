@@ -83,8 +83,32 @@ pub(crate) struct Replies {
     /// What the session uses: the last book in which every rule compiled.
     book: Option<Arc<RuleBook>>,
     pub(crate) show: bool,
-    /// Where the rules are kept between runs.
-    path: Option<PathBuf>,
+    /// To the one thread that writes the rules file, in order (the newest text wins).
+    writer: Option<std::sync::mpsc::Sender<String>>,
+}
+
+/// The thread that keeps the rules file: it writes the newest text it has been sent, whole
+/// (a new file renamed over the old one), so a crash or a burst of edits never leaves a file
+/// that the next start refuses. A failure is only logged: the rules still work this run.
+fn rules_writer(path: PathBuf) -> std::sync::mpsc::Sender<String> {
+    let (sender, texts) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        while let Ok(mut text) = texts.recv() {
+            while let Ok(newer) = texts.try_recv() {
+                text = newer;
+            }
+            if let Some(folder) = path.parent() {
+                let _ = std::fs::create_dir_all(folder);
+            }
+            let mut temp = path.as_os_str().to_owned();
+            temp.push(".new");
+            let written = std::fs::write(&temp, text).and_then(|()| std::fs::rename(&temp, &path));
+            if let Err(err) = written {
+                tracing::warn!(%err, path = %path.display(), "rules not saved");
+            }
+        }
+    });
+    sender
 }
 
 impl Pane {
@@ -93,11 +117,11 @@ impl Pane {
         match RuleBook::load(&path) {
             Ok(book) => {
                 self.replies.drafts = book.rules.iter().map(RuleDraft::from_rule).collect();
-                self.replies.path = Some(path);
+                self.replies.writer = Some(rules_writer(path));
                 self.apply_rules(false);
             }
             Err(tcptalk_session::RulesError::Read { .. }) if !path.exists() => {
-                self.replies.path = Some(path);
+                self.replies.writer = Some(rules_writer(path));
             }
             Err(error) => {
                 let text = self.lang.rules_error(&error.to_string());
@@ -180,17 +204,8 @@ impl Pane {
         let book = Arc::new(RuleBook { rules });
         let empty = book.rules.is_empty();
         self.session.set_rules((!empty).then(|| book.clone()));
-        if save && let Some(path) = self.replies.path.clone() {
-            let text = book.to_toml();
-            // Off the UI thread; a failure is only logged (the rules still work this run).
-            std::thread::spawn(move || {
-                if let Some(folder) = path.parent() {
-                    let _ = std::fs::create_dir_all(folder);
-                }
-                if let Err(err) = std::fs::write(&path, text) {
-                    tracing::warn!(%err, path = %path.display(), "rules not saved");
-                }
-            });
+        if save && let Some(writer) = &self.replies.writer {
+            let _ = writer.send(book.to_toml());
         }
         self.replies.book = Some(book);
     }

@@ -102,10 +102,14 @@ impl Pane {
         }
         let lang = self.lang;
         let texts = lang.search_texts();
+        // Only the counts: the matches themselves may be a million entries.
         let (found, status) = {
             let shared = self.session.shared().lock();
             match shared.search() {
-                Some(state) => (state.matches.len(), Some(state.clone())),
+                Some(state) => (
+                    state.matches.len(),
+                    Some((state.done, state.total, state.finished)),
+                ),
                 None => (0, None),
             }
         };
@@ -194,10 +198,10 @@ impl Pane {
             if ui.button(texts.next).clicked() || enter {
                 self.next_match(true);
             }
-            if let Some(state) = &status {
+            if let Some((done, total, finished)) = status {
                 let at = self.search.current.map_or(0, |at| at + 1);
-                ui.label(lang.search_status(at, found, state.done, state.total, state.finished));
-                if !state.finished {
+                ui.label(lang.search_status(at, found, done, total, finished));
+                if !finished {
                     ui.ctx()
                         .request_repaint_after(std::time::Duration::from_millis(50));
                 }

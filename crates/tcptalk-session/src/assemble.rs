@@ -171,7 +171,9 @@ impl Streams {
             Streams::show(view, framed, frame, lines);
         }
         Pushed {
-            pending: !framed.framer.pending().is_empty(),
+            // Only what the idle flush can close (see `has_pending`).
+            pending: !framed.framer.pending().is_empty()
+                && matches!(framed.framer.framing(), Framing::Line | Framing::IdleGap(_)),
             first_at: frames.first().map(|frame| frame.at),
         }
     }
@@ -270,8 +272,13 @@ impl Streams {
 
     /// Whether any stream holds a partial line the idle flush may show.
     pub(crate) fn has_pending(&self) -> bool {
+        // Only what the idle flush can close: a partial line, an idle-gap frame. A partial
+        // delimited or length-prefixed frame waits for its bytes without any timer.
         self.assemblers.values().any(LineAssembler::has_pending)
-            || self.framed.values().any(|f| !f.framer.pending().is_empty())
+            || self.framed.values().any(|f| {
+                !f.framer.pending().is_empty()
+                    && matches!(f.framer.framing(), Framing::Line | Framing::IdleGap(_))
+            })
     }
 
     /// Partial lines of streams quiet for [`IDLE_FLUSH`], with their streams.

@@ -168,6 +168,10 @@ impl Rule {
             },
             Matcher::Regex(regex) => {
                 let captures = regex.captures(frame)?;
+                // A hex reply is bytes as written: a 0x24 in it is not a capture's `$`.
+                if self.hex {
+                    return Some(self.reply_bytes.clone());
+                }
                 let mut reply = Vec::new();
                 captures.expand(&self.reply_bytes, &mut reply);
                 return Some(reply);

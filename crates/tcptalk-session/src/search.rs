@@ -35,6 +35,8 @@ pub struct SearchState {
     pub done: u64,
     pub total: u64,
     pub finished: bool,
+    /// Which search this is: a thread still running for an earlier one never writes here.
+    pub generation: u64,
 }
 
 /// A query the text of which cannot be searched for.
@@ -69,10 +71,13 @@ impl SessionHandle {
             return Ok(());
         }
         let needle = query.needle()?;
+        static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let generation = GENERATION.fetch_add(1, Ordering::Relaxed);
         let snapshot = {
             let mut shared = self.shared.lock();
             shared.search = Some(SearchState {
                 query: query.clone(),
+                generation,
                 ..SearchState::default()
             });
             shared.transcript.snapshot()
@@ -112,18 +117,17 @@ impl SessionHandle {
                     if cancel.load(Ordering::Relaxed) {
                         return false;
                     }
-                    session.update_search(&query, |state| {
+                    session.update_search(generation, |state| {
                         state.done = done;
                         state.total = total;
-                        state
-                            .matches
-                            .extend_from_slice(&found[state.matches.len()..]);
+                        let new = found.get(state.matches.len()..).unwrap_or_default();
+                        state.matches.extend_from_slice(new);
                     });
                     true
                 };
                 let found = snapshot.find(matches, report);
                 if !cancel.load(Ordering::Relaxed) {
-                    session.update_search(&query, |state| {
+                    session.update_search(generation, |state| {
                         state.matches = found;
                         state.finished = true;
                     });
@@ -133,12 +137,12 @@ impl SessionHandle {
         Ok(())
     }
 
-    /// Changes the search state if it is still this query's, and wakes the front end.
-    fn update_search(&self, query: &SearchQuery, update: impl FnOnce(&mut SearchState)) {
+    /// Changes the search state if it is still this search's, and wakes the front end.
+    fn update_search(&self, generation: u64, update: impl FnOnce(&mut SearchState)) {
         {
             let mut shared = self.shared.lock();
             match &mut shared.search {
-                Some(state) if &state.query == query => update(state),
+                Some(state) if state.generation == generation => update(state),
                 _ => return,
             }
         }

@@ -181,3 +181,63 @@ fn counters_add_up_closed_and_open_connections_and_start_again_at_a_reset() {
         assert!(status.last_activity >= status.since);
     });
 }
+
+#[test]
+fn a_partial_delimited_frame_waits_without_waking_anyone_and_a_reply_follows_its_question() {
+    use std::io::Write;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let view = View {
+            framing: Framing::Delimiter(vec![0x03]),
+            ..View::default()
+        };
+        let (session, port) = listening(view).await;
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let counted = wakes.clone();
+        session.set_waker(move || {
+            counted.fetch_add(1, Ordering::Relaxed);
+        });
+        let book = tcptalk_session::RuleBook::parse(
+            "[[rule]]\nmatch = \"exact\"\npattern = \"\\u0002PING\\u0003\"\nreply = \"PONG\"\n",
+            std::path::Path::new("rules.toml"),
+        )
+        .expect("rules");
+        session.set_rules(Some(std::sync::Arc::new(book)));
+        let mut client = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        client.write_all(b"\x02PING\x03\x02half").expect("write");
+        received(&session, 1).await;
+        // Answered, and shown after what it answers.
+        let wait = async {
+            loop {
+                let order: Vec<(Direction, String)> = session
+                    .shared()
+                    .lock()
+                    .transcript()
+                    .iter()
+                    .filter(|(entry, _)| entry.direction != Direction::Info)
+                    .map(|(entry, _)| (entry.direction, entry.text.to_string()))
+                    .collect();
+                if order.len() >= 2 {
+                    return order;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        let order = tokio::time::timeout(PATIENCE, wait)
+            .await
+            .expect("answered");
+        assert_eq!(order[0].0, Direction::Received);
+        assert_eq!(order[1], (Direction::Sent, "PONG".to_string()));
+        // The partial frame `\x02half` waits for its delimiter: no timer wakes the front end.
+        // A window would draw a frame after each wake, and may be woken again after it.
+        let before = wakes.load(Ordering::Relaxed);
+        for _ in 0..30 {
+            session.begin_frame();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let woken = wakes.load(Ordering::Relaxed) - before;
+        assert!(woken <= 1, "woken {woken} times while nothing happened");
+    });
+}

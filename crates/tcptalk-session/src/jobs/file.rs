@@ -161,6 +161,11 @@ async fn send(
         if conns.is_empty() {
             return Err(FileError::PeerLeft { sent });
         }
+        // What went out, for a capture and the exports.
+        session.command(Command::Wired {
+            to: conns.iter().map(Connection::id).collect(),
+            data: chunk,
+        });
         sent += read as u64;
         session.update_job(job, |status| {
             if let JobStatus::File(status) = status {

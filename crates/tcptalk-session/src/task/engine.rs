@@ -88,10 +88,11 @@ impl Task {
                     std::time::SystemTime::now(),
                     &data,
                 );
-                self.offer_to_rules(conn, &data);
                 if self.records() {
                     self.push_stream(Stream::Received(conn), &data);
                 }
+                // After recording, so an answer is never shown before what it answers.
+                self.offer_to_rules(conn, &data);
                 if self.forward_received {
                     self.emit(SessionEvent::Received { peer: conn, data })
                         .await?;
@@ -178,7 +179,9 @@ impl Task {
         let id = conn.id();
         let addr = plain_addr(conn.peer_addr());
         let local = plain_addr(conn.local_addr());
-        self.addrs.insert(id, (conn.local_addr(), conn.peer_addr()));
+        if self.raw.is_some() {
+            self.addrs.insert(id, (conn.local_addr(), conn.peer_addr()));
+        }
         let retired = self.sources.get(index).is_some_and(|s| s.retired);
         let (client, attempt) = match self.sources.get_mut(index).map(|s| &mut s.control) {
             Some(Control::Client {

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -17,6 +18,9 @@ use crate::{SessionHandle, Target};
 
 /// Longest frame a rule is offered; longer ones come in pieces.
 const MAX_RULE_FRAME: usize = 64 * 1024;
+/// Delayed replies that may wait at once: a peer flooding a rule with a delay cannot pile up
+/// sleeping replies without bound.
+const MAX_DELAYED: usize = 1024;
 
 /// The rules in force and where each connection's framing has got to.
 #[derive(Debug, Default)]
@@ -26,6 +30,10 @@ pub(crate) struct Replies {
     framers: HashMap<ConnId, Framer>,
     /// The earliest idle-gap deadline of any framer.
     pub(crate) deadline: Option<Instant>,
+    /// Delayed replies waiting now.
+    delayed: Arc<AtomicUsize>,
+    /// A delayed reply was dropped for [`MAX_DELAYED`] (said once).
+    said_full: bool,
 }
 
 impl Replies {
@@ -119,10 +127,22 @@ impl Task {
             let session = self.job_handle();
             if delay.is_zero() {
                 send_reply(&session, conn, &out);
+            } else if self.replies.delayed.load(Ordering::Relaxed) >= MAX_DELAYED {
+                if !std::mem::replace(&mut self.replies.said_full, true) {
+                    self.notice(
+                        tcptalk_core::history::PeerRef::NONE,
+                        crate::Notice::Text(format!(
+                            "auto-reply: {MAX_DELAYED} delayed replies are already waiting; more are dropped until they go out"
+                        )),
+                    );
+                }
             } else {
+                let delayed = self.replies.delayed.clone();
+                delayed.fetch_add(1, Ordering::Relaxed);
                 self.runtime.spawn(async move {
                     tokio::time::sleep(delay).await;
                     send_reply(&session, conn, &out);
+                    delayed.fetch_sub(1, Ordering::Relaxed);
                 });
             }
         }
@@ -132,6 +152,9 @@ impl Task {
 fn send_reply(session: &SessionHandle, conn: ConnId, out: &Outgoing) {
     let delivery = session.deliver(Target::One(conn), out);
     for (_, peer, error) in delivery.failed {
-        session.note(crate::Notice::SendFailed { peer, error });
+        // A peer that left before a delayed reply is no news.
+        if error != tcptalk_net::SendError::Closed {
+            session.note(crate::Notice::SendFailed { peer, error });
+        }
     }
 }
