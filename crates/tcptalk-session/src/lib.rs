@@ -336,11 +336,6 @@ enum Command {
     },
     SetRules(Option<Arc<RuleBook>>),
     SetCapture(Option<std::fs::File>),
-    /// Bytes a job (a file) handed to these connections: for the capture and the raw spool.
-    Wired {
-        to: Vec<PeerId>,
-        data: Bytes,
-    },
     Export {
         path: PathBuf,
         what: Export,

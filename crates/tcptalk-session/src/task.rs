@@ -427,9 +427,6 @@ impl Task {
             }
             Command::SetRules(book) => self.replies.set_book(book),
             Command::Export { path, what } => self.start_export(path, what),
-            Command::Wired { to, data } => {
-                self.capture_sent(&to, std::time::SystemTime::now(), &data);
-            }
             Command::ExportDone { path, result } => match result {
                 Ok(bytes) => {
                     let notice = Notice::Exported {

@@ -161,11 +161,6 @@ async fn send(
         if conns.is_empty() {
             return Err(FileError::PeerLeft { sent });
         }
-        // What went out, for a capture and the exports.
-        session.command(Command::Wired {
-            to: conns.iter().map(Connection::id).collect(),
-            data: chunk,
-        });
         sent += read as u64;
         session.update_job(job, |status| {
             if let JobStatus::File(status) = status {
@@ -183,11 +178,26 @@ async fn send(
         }
     }
     // Sent means written to the socket, not only queued: a close right after must not cut the
-    // end off.
+    // end off. Sending to all, a client that stops reading here is dropped after the grace, as
+    // during the transfer.
+    let draining = Instant::now();
     while conns
         .iter()
         .any(|conn| !conn.is_closed() && conn.queued_bytes() > 0)
     {
+        if to == Target::All && draining.elapsed() >= crate::SLOW_PEER_GRACE {
+            for conn in conns
+                .iter()
+                .filter(|c| !c.is_closed() && c.queued_bytes() > 0)
+            {
+                session.command(Command::DropSlow {
+                    peer: conn.id(),
+                    queued: conn.queued_bytes(),
+                });
+            }
+            conns.retain(|conn| conn.queued_bytes() == 0);
+            break;
+        }
         tokio::select! {
             biased;
             () = cancel.cancelled() => return Err(FileError::Cancelled { sent }),
