@@ -113,9 +113,8 @@ impl Pane {
                 }
             })
             .collect();
-        let local: chrono::DateTime<chrono::Local> = SystemTime::now().into();
-        let name = format!("tcptalk-raw-{safe}-{}.bin", local.format("%Y%m%d-%H%M%S"));
-        let path = std::env::current_dir().map_or_else(|_| PathBuf::from(&name), |d| d.join(&name));
+        let what = format!("raw-{safe}");
+        let path = crate::rows::default_path(self.side, SystemTime::now(), &what, "bin");
         self.session
             .export(path, tcptalk_session::Export::Received(peer));
     }

@@ -303,7 +303,8 @@ pub fn default_capture_path(side: Side, now: SystemTime) -> PathBuf {
     default_path(side, now, "capture", "pcap")
 }
 
-fn default_path(side: Side, now: SystemTime, what: &str, extension: &str) -> PathBuf {
+/// `tcptalk-server-WHAT-20261202-031500.EXT` in the current directory.
+pub(crate) fn default_path(side: Side, now: SystemTime, what: &str, extension: &str) -> PathBuf {
     let local: chrono::DateTime<chrono::Local> = now.into();
     let who = match side {
         Side::Server => "server",

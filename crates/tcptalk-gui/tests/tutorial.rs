@@ -76,8 +76,9 @@ fn server_and_client_windows_talk_both_ways() {
     wait_both(
         &mut server,
         &mut client,
-        "the server to see the client leave",
-        |s, _| s.client_count() == 0,
+        "both windows to see the client leave",
+        // Each window's session records the end on its own thread.
+        |s, c| s.client_count() == 0 && c.history().contains("连接已断开"),
     );
     server.get_by_label("未连接");
     client.get_by_label("未连接");

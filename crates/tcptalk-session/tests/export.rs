@@ -1,13 +1,13 @@
 //! Exports after the fact: the session so far as a `.pcap` that tshark reads byte for byte,
 //! and the raw bytes one connection received, equal to what its peer sent.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use tcptalk_core::history::HistoryLimits;
-use tcptalk_net::{BindAddr, ServerConfig};
-use tcptalk_session::{Export, Message, Session, SessionConfig, SessionEvent, Target, View};
+use tcptalk_session::{Export, Message, SessionEvent, Target, View};
 
 #[test]
 fn the_session_so_far_exports_as_pcap_and_raw_bytes() {
@@ -15,14 +15,8 @@ fn the_session_so_far_exports_as_pcap_and_raw_bytes() {
     std::fs::create_dir_all(&dir).expect("dir");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let config = SessionConfig::window(View::default(), HistoryLimits::default(), None);
-        let mut session = Session::spawn(&tokio::runtime::Handle::current(), config);
-        session.listen(ServerConfig::new(BindAddr::Any, 0));
-        let port = loop {
-            if let SessionEvent::Listening { local } = session.recv().await.expect("session") {
-                break local.port();
-            }
-        };
+        let mut session = common::window_session(View::default());
+        let port = common::listening(&mut session).await;
         let mut client = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
         let peer = loop {
             if let SessionEvent::Connected { peer, .. } = session.recv().await.expect("session") {

@@ -5,11 +5,13 @@
 use std::time::{Duration, SystemTime};
 
 use tcptalk_core::Framing;
-use tcptalk_core::history::HistoryLimits;
+
 use tcptalk_core::log::Direction;
-use tcptalk_net::{BindAddr, ServerConfig};
-use tcptalk_session::{Session, SessionConfig, SessionEvent, View};
+
+use tcptalk_session::{Session, View};
 use tcptalk_testkit::Peer;
+
+mod common;
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
@@ -26,14 +28,9 @@ sys.stdin.readline()
 "#;
 
 async fn listening(view: View) -> (Session, u16) {
-    let config = SessionConfig::window(view, HistoryLimits::default(), None);
-    let mut session = Session::spawn(&tokio::runtime::Handle::current(), config);
-    session.listen(ServerConfig::new(BindAddr::Any, 0));
-    loop {
-        if let SessionEvent::Listening { local } = session.recv().await.expect("session") {
-            return (session, local.port());
-        }
-    }
+    let mut session = common::window_session(view);
+    let port = common::listening(&mut session).await;
+    (session, port)
 }
 
 /// Received entries (text, time) once there are `count` of them.

@@ -4,10 +4,10 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use tcptalk_core::history::HistoryLimits;
 use tcptalk_core::log::Direction;
-use tcptalk_net::{BindAddr, ServerConfig};
-use tcptalk_session::{SearchQuery, Session, SessionConfig, SessionEvent, View};
+use tcptalk_session::{SearchQuery, Session, View};
+
+mod common;
 
 const LINES: u64 = 100_000;
 
@@ -15,14 +15,8 @@ const LINES: u64 = 100_000;
 fn a_search_finds_every_match_in_order_in_the_background() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let config = SessionConfig::window(View::default(), HistoryLimits::default(), None);
-        let mut session = Session::spawn(&tokio::runtime::Handle::current(), config);
-        session.listen(ServerConfig::new(BindAddr::Any, 0));
-        let port = loop {
-            if let SessionEvent::Listening { local } = session.recv().await.expect("session") {
-                break local.port();
-            }
-        };
+        let mut session = common::window_session(View::default());
+        let port = common::listening(&mut session).await;
         let mut client = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
         let mut text = String::new();
         for i in 0..LINES {

@@ -6,42 +6,22 @@ use std::io::Read;
 use std::net::{Ipv4Addr, TcpStream};
 use std::time::Duration;
 
-use tcptalk_core::history::HistoryLimits;
-use tcptalk_net::{BindAddr, ClientConfig, ServerConfig};
+use tcptalk_net::ClientConfig;
 use tcptalk_session::{
-    Checksum, FileError, LineEnd, Message, PeriodicEnd, Schedule, Session, SessionConfig,
-    SessionEvent, Target, View,
+    Checksum, FileError, LineEnd, Message, PeriodicEnd, Schedule, Session, SessionEvent, Target,
+    View,
 };
 use tcptalk_testkit::Peer;
 
-const PATIENCE: Duration = Duration::from_secs(60);
+mod common;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
+use common::{listening, runtime, wait_for};
 
 fn window_session() -> Session {
-    let config = SessionConfig::window(View::default(), HistoryLimits::default(), None);
-    Session::spawn(&tokio::runtime::Handle::current(), config)
+    common::window_session(View::default())
 }
 
-async fn wait_for<T>(session: &mut Session, mut pick: impl FnMut(SessionEvent) -> Option<T>) -> T {
-    let found = async {
-        loop {
-            let event = session.recv().await.expect("session ended");
-            if let Some(found) = pick(event) {
-                return found;
-            }
-        }
-    };
-    tokio::time::timeout(PATIENCE, found)
-        .await
-        .expect("event in time")
-}
+const PATIENCE: Duration = Duration::from_secs(60);
 
 /// What sink.py reported once the connection closed.
 #[derive(Debug, Default)]
@@ -230,12 +210,7 @@ fn fifty_messages_every_20_ms_arrive_whole_and_keep_to_the_clock() {
 fn a_timer_waits_for_a_peer_that_does_not_read_then_goes_on() {
     runtime().block_on(async {
         let mut session = window_session();
-        session.listen(ServerConfig::new(BindAddr::Any, 0));
-        let port = wait_for(&mut session, |event| match event {
-            SessionEvent::Listening { local } => Some(local.port()),
-            _ => None,
-        })
-        .await;
+        let port = listening(&mut session).await;
         let mut client = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).expect("connect");
         let peer = wait_for(&mut session, |event| match event {
             SessionEvent::Connected { peer, .. } => Some(peer),
@@ -310,12 +285,7 @@ fn a_timer_waits_for_a_peer_that_does_not_read_then_goes_on() {
 fn a_timer_for_one_client_ends_when_it_leaves_and_bad_input_starts_nothing() {
     runtime().block_on(async {
         let mut session = window_session();
-        session.listen(ServerConfig::new(BindAddr::Any, 0));
-        let port = wait_for(&mut session, |event| match event {
-            SessionEvent::Listening { local } => Some(local.port()),
-            _ => None,
-        })
-        .await;
+        let port = listening(&mut session).await;
         let bad = session.start_periodic(
             Target::All,
             &Message::hex("01 0"),

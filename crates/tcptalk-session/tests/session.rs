@@ -7,50 +7,21 @@ use std::time::Duration;
 
 use tcptalk_core::history::HistoryLimits;
 use tcptalk_core::log::Direction;
-use tcptalk_net::{BindAddr, ClientConfig, CloseReason, ServerConfig};
+use tcptalk_net::{ClientConfig, CloseReason};
 use tcptalk_session::{
     Message, Notice, Session, SessionConfig, SessionEvent, SharedLog, Target, View,
 };
 
-const PATIENCE: Duration = Duration::from_secs(10);
+mod common;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
+use common::{listening, runtime, wait_for};
+
+const PATIENCE: Duration = Duration::from_secs(10);
 
 fn temp_path(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("tcptalk-session-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir.join(name)
-}
-
-/// The next event that `pick` accepts, skipping others, within [`PATIENCE`].
-async fn wait_for<T>(session: &mut Session, mut pick: impl FnMut(SessionEvent) -> Option<T>) -> T {
-    let found = async {
-        loop {
-            let event = session.recv().await.expect("session ended");
-            if let Some(found) = pick(event) {
-                return found;
-            }
-        }
-    };
-    tokio::time::timeout(PATIENCE, found)
-        .await
-        .expect("event in time")
-}
-
-async fn listening(session: &mut Session) -> u16 {
-    session.listen(ServerConfig::new(BindAddr::Any, 0));
-    wait_for(session, |event| match event {
-        SessionEvent::Listening { local } => Some(local.port()),
-        SessionEvent::ListenFailed { error } => panic!("listen failed: {error}"),
-        _ => None,
-    })
-    .await
 }
 
 /// Waits until the history holds `rows` entries.
