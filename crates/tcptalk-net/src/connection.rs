@@ -16,13 +16,13 @@ use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::counters::{ByteCounts, Counters};
 use crate::event::{CloseReason, Event, EventSender};
+use crate::stream::{ReadSide, Stream, WriteSide};
+use crate::tls::TlsInfo;
 
 /// How much unsent data one connection's actor holds before it pushes back on senders.
 pub const WRITE_QUEUE_LIMIT: usize = 1 << 20;
@@ -56,7 +56,7 @@ impl ConnId {
 }
 
 #[derive(Debug)]
-enum Command {
+pub(crate) enum Command {
     Send(Bytes),
     ShutdownWrite,
 }
@@ -69,7 +69,32 @@ pub enum SendError {
     Closed,
     #[error("the peer is not reading fast enough: {queued} bytes are still waiting to be sent")]
     Full { queued: u64 },
+    #[error("{len} bytes do not fit in one UDP datagram (at most {max} bytes)")]
+    TooLong { len: usize, max: usize },
 }
+
+/// What carries a connection's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    Tcp,
+    /// TLS over TCP.
+    Tls,
+    /// One UDP peer: a client's server, or a source a UDP server has heard from.
+    Udp,
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Transport::Tcp => "TCP",
+            Transport::Tls => "TLS",
+            Transport::Udp => "UDP",
+        })
+    }
+}
+
+/// The largest UDP payload over IPv4 (65,535 less the IP and UDP headers).
+pub const MAX_DATAGRAM: usize = 65_507;
 
 /// A handle to a live connection. Cheap to clone; dropping every handle does not close it.
 #[derive(Clone)]
@@ -81,6 +106,8 @@ pub struct Connection {
     close: CancellationToken,
     counters: Arc<Counters>,
     queued: Arc<AtomicU64>,
+    transport: Transport,
+    tls: Option<Arc<TlsInfo>>,
 }
 
 impl fmt::Debug for Connection {
@@ -89,6 +116,7 @@ impl fmt::Debug for Connection {
             .field("id", &self.id)
             .field("local", &self.local)
             .field("peer", &self.peer)
+            .field("transport", &self.transport)
             .finish_non_exhaustive()
     }
 }
@@ -106,6 +134,32 @@ impl Connection {
         self.peer
     }
 
+    pub fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    /// What the TLS handshake settled (`None` unless the transport is TLS).
+    pub fn tls(&self) -> Option<&Arc<TlsInfo>> {
+        self.tls.as_ref()
+    }
+
+    /// Whether an empty message means something: on UDP it is an empty datagram; on a stream
+    /// there is nothing to send.
+    fn skips_empty(&self) -> bool {
+        self.transport != Transport::Udp
+    }
+
+    /// On UDP one message is one datagram, so one that cannot fit is refused whole.
+    fn check_size(&self, len: usize) -> Result<(), SendError> {
+        if self.transport == Transport::Udp && len > MAX_DATAGRAM {
+            return Err(SendError::TooLong {
+                len,
+                max: MAX_DATAGRAM,
+            });
+        }
+        Ok(())
+    }
+
     /// Bytes received and sent on this connection so far.
     pub fn counts(&self) -> ByteCounts {
         self.counters.snapshot()
@@ -119,9 +173,10 @@ impl Connection {
 
     /// Queues `data` for sending, waiting while the peer is not reading (back-pressure).
     pub async fn send(&self, data: Bytes) -> Result<(), SendError> {
-        if data.is_empty() {
+        if data.is_empty() && self.skips_empty() {
             return Ok(());
         }
+        self.check_size(data.len())?;
         let len = data.len() as u64;
         self.queued.fetch_add(len, Ordering::Relaxed);
         // Takes the length back unless the bytes were queued, also when the caller gives up
@@ -140,9 +195,10 @@ impl Connection {
     /// Queues `data` without waiting: for UI threads, which must never block.
     /// Nothing is queued when this fails, so a message is never sent in part.
     pub fn try_send(&self, data: Bytes) -> Result<(), SendError> {
-        if data.is_empty() {
+        if data.is_empty() && self.skips_empty() {
             return Ok(());
         }
+        self.check_size(data.len())?;
         let len = data.len() as u64;
         self.queued.fetch_add(len, Ordering::Relaxed);
         match self.commands.try_send(Command::Send(data)) {
@@ -181,6 +237,48 @@ impl Connection {
     }
 }
 
+/// The actor's ends of what a [`Connection`] handle shares with it.
+pub(crate) struct HandleParts {
+    pub(crate) commands: mpsc::Receiver<Command>,
+    pub(crate) close: CancellationToken,
+    pub(crate) counters: Arc<Counters>,
+    pub(crate) queued: Arc<AtomicU64>,
+}
+
+impl Connection {
+    /// A new handle with a fresh id, and the parts the actor behind it keeps.
+    pub(crate) fn new(
+        local: SocketAddr,
+        peer: SocketAddr,
+        transport: Transport,
+        tls: Option<TlsInfo>,
+        parent: &CancellationToken,
+    ) -> (Connection, HandleParts) {
+        let (commands, command_rx) = mpsc::channel(COMMAND_CAPACITY);
+        let close = parent.child_token();
+        let counters = Arc::new(Counters::default());
+        let queued = Arc::new(AtomicU64::new(0));
+        let conn = Connection {
+            id: ConnId::next(),
+            local,
+            peer,
+            commands,
+            close: close.clone(),
+            counters: counters.clone(),
+            queued: queued.clone(),
+            transport,
+            tls: tls.map(Arc::new),
+        };
+        let parts = HandleParts {
+            commands: command_rx,
+            close,
+            counters,
+            queued,
+        };
+        (conn, parts)
+    }
+}
+
 /// Subtracts `len` from the queued count when dropped.
 struct Unqueue<'a> {
     queued: &'a AtomicU64,
@@ -198,7 +296,8 @@ impl Drop for Unqueue<'_> {
 /// Starts the actor for an established stream and returns its handle. The caller announces
 /// it with [`Event::Connected`] before the actor's first event can arrive.
 pub(crate) fn spawn(
-    stream: TcpStream,
+    stream: Stream,
+    tls: Option<TlsInfo>,
     events: EventSender,
     parent: &CancellationToken,
     totals: Arc<Counters>,
@@ -208,20 +307,18 @@ pub(crate) fn spawn(
     let local = stream.local_addr()?;
     let peer = stream.peer_addr()?;
     // Chat and request/response traffic wants each message out at once.
-    let _ = stream.set_nodelay(true);
-    let (commands, command_rx) = mpsc::channel(COMMAND_CAPACITY);
-    let close = parent.child_token();
-    let counters = Arc::new(Counters::default());
-    let queued = Arc::new(AtomicU64::new(0));
-    let conn = Connection {
-        id: ConnId::next(),
-        local,
-        peer,
-        commands,
-        close: close.clone(),
-        counters: counters.clone(),
-        queued: queued.clone(),
+    stream.set_nodelay();
+    let transport = match stream {
+        Stream::Tcp(_) => Transport::Tcp,
+        Stream::Tls(_) => Transport::Tls,
     };
+    let (conn, parts) = Connection::new(local, peer, transport, tls, parent);
+    let HandleParts {
+        commands: command_rx,
+        close,
+        counters,
+        queued,
+    } = parts;
     let actor = Actor {
         id: conn.id,
         events,
@@ -234,6 +331,7 @@ pub(crate) fn spawn(
         buffered: 0,
         half_close,
         state: State::Open,
+        needs_flush: false,
     };
     let task = ConnectionTask {
         actor,
@@ -246,7 +344,7 @@ pub(crate) fn spawn(
 /// A connection whose actor is ready to run; `start` it after announcing the connection.
 pub(crate) struct ConnectionTask {
     actor: Actor,
-    stream: TcpStream,
+    stream: Stream,
     tracker: tokio_util::task::TaskTracker,
 }
 
@@ -330,11 +428,13 @@ struct Actor {
     /// Keep sending after the peer's FIN (see [`crate::ServerConfig::half_close`]).
     half_close: bool,
     state: State,
+    /// TLS keeps what was written in its own buffer until flushed.
+    needs_flush: bool,
 }
 
 impl Actor {
-    async fn run(mut self, stream: TcpStream) {
-        let (mut reader, mut writer) = stream.into_split();
+    async fn run(mut self, stream: Stream) {
+        let (mut reader, mut writer) = stream.split();
         let reason = self.pump(&mut reader, &mut writer).await;
         if reason == CloseReason::ClosedByUs || reason == CloseReason::ClosedByPeer {
             self.flush_then_shutdown(&mut writer).await;
@@ -368,11 +468,7 @@ impl Actor {
     }
 
     /// Moves bytes both ways until the connection ends, and says why it ended.
-    async fn pump(
-        &mut self,
-        reader: &mut OwnedReadHalf,
-        writer: &mut OwnedWriteHalf,
-    ) -> CloseReason {
+    async fn pump(&mut self, reader: &mut ReadSide, writer: &mut WriteSide) -> CloseReason {
         let mut read_size = READ_CHUNK_MIN;
         let mut buf = BytesMut::new();
         loop {
@@ -397,10 +493,12 @@ impl Actor {
             tokio::select! {
                 biased;
                 () = self.close.cancelled() => return CloseReason::ClosedByUs,
-                written = write_some(writer, &self.queue), if !self.queue.is_empty() => {
+                written = write_some(writer, &self.queue), if !self.queue.is_empty() || self.needs_flush => {
                     match written {
-                        Ok(n) => {
+                        Ok(Written::Flushed) => self.needs_flush = false,
+                        Ok(Written::Bytes(n)) => {
                             self.consume(n);
+                            self.needs_flush = matches!(writer, WriteSide::Tls(_));
                             if !self.events.emit(Event::Sent { conn: self.id, bytes: n }).await {
                                 return CloseReason::ClosedByUs;
                             }
@@ -408,25 +506,10 @@ impl Actor {
                         Err(err) => return classify(err),
                     }
                 }
-                ready = reader.readable(), if reading => {
-                    if let Err(err) = ready {
-                        return classify(err);
-                    }
-                    // The buffer is only allocated once there is something to read, so a
-                    // quiet client holds no read buffer at all.
-                    if buf.capacity() == buf.len() {
-                        buf.reserve(read_size);
-                    }
-                    match reader.try_read_buf(&mut buf) {
-                        Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                            // Readiness can be spurious (heaptrack showed every one of 10,000
-                            // idle clients waking once): a quiet connection keeps no buffer. A
-                            // busy one keeps its large buffer; its next read comes soon.
-                            if buf.is_empty() && buf.capacity() <= READ_CHUNK_MIN {
-                                buf = BytesMut::new();
-                            }
-                        }
-                        Ok(0) => match self.state.after_peer_fin(self.half_close) {
+                read = reader.read_some(&mut buf, read_size), if reading => {
+                    match read {
+                        Ok(None) => {}
+                        Ok(Some(0)) => match self.state.after_peer_fin(self.half_close) {
                             Some(next) => {
                                 self.state = next;
                                 if !self.events.emit(Event::PeerFinished { conn: self.id }).await {
@@ -435,7 +518,7 @@ impl Actor {
                             }
                             None => return CloseReason::ClosedByPeer,
                         },
-                        Ok(n) => {
+                        Ok(Some(n)) => {
                             self.counters.add_received(n);
                             self.totals.add_received(n);
                             if n >= read_size {
@@ -475,11 +558,12 @@ impl Actor {
 
     /// Writes out what was queued before a close, bounded in time so a peer that stopped
     /// reading cannot hold the close up.
-    async fn flush_then_shutdown(&mut self, writer: &mut OwnedWriteHalf) {
+    async fn flush_then_shutdown(&mut self, writer: &mut WriteSide) {
         let flush = async {
             while !self.queue.is_empty() {
                 match write_some(writer, &self.queue).await {
-                    Ok(n) => self.consume(n),
+                    Ok(Written::Bytes(n)) => self.consume(n),
+                    Ok(Written::Flushed) => {}
                     Err(_) => return,
                 }
             }
@@ -508,7 +592,19 @@ impl Actor {
     }
 }
 
-async fn write_some(writer: &mut OwnedWriteHalf, queue: &VecDeque<Bytes>) -> io::Result<usize> {
+enum Written {
+    Bytes(usize),
+    /// Nothing was queued: what TLS buffered went out.
+    Flushed,
+}
+
+/// Writes from the queue, or with nothing queued, flushes. One future for both, since each
+/// needs the writer; cancel-safe, so losing a `select!` race loses nothing.
+async fn write_some(writer: &mut WriteSide, queue: &VecDeque<Bytes>) -> io::Result<Written> {
+    if queue.is_empty() {
+        writer.flush().await?;
+        return Ok(Written::Flushed);
+    }
     let slices: Vec<IoSlice<'_>> = queue
         .iter()
         .take(MAX_IOV)
@@ -518,7 +614,7 @@ async fn write_some(writer: &mut OwnedWriteHalf, queue: &VecDeque<Bytes>) -> io:
     if n == 0 {
         return Err(io::ErrorKind::WriteZero.into());
     }
-    Ok(n)
+    Ok(Written::Bytes(n))
 }
 
 fn classify(err: io::Error) -> CloseReason {

@@ -41,6 +41,34 @@ pub enum NetError {
     #[error("connecting to {target} was cancelled")]
     Cancelled { target: String },
 
+    #[error("{addr} answered \"port unreachable\": nothing is listening on that UDP port (yet)")]
+    PortUnreachable { addr: SocketAddr },
+
+    #[error(
+        "{addr} is not a multicast address (IPv4 groups are 224.0.0.0 to 239.255.255.255, IPv6 ones start with ff)"
+    )]
+    NotMulticast { addr: std::net::IpAddr },
+
+    #[error(
+        "sending to {addr} needs broadcast to be allowed (the broadcast checkbox, --broadcast)"
+    )]
+    BroadcastNotAllowed { addr: SocketAddr },
+
+    #[error("a datagram to {addr} was too long for the network ({len} bytes)")]
+    DatagramTooLong { addr: SocketAddr, len: usize },
+
+    #[error("TLS handshake with {target} failed: {failure}")]
+    Tls {
+        target: String,
+        failure: crate::tls::TlsFailure,
+    },
+
+    #[error("the TLS handshake with {target} timed out after {} s: the peer may not speak TLS", after.as_secs_f32())]
+    TlsTimedOut { target: String, after: Duration },
+
+    #[error("{0}")]
+    TlsSetup(#[from] crate::tls::TlsSetupError),
+
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -65,6 +93,20 @@ impl NetError {
             io::ErrorKind::PermissionDenied => NetError::PermissionDenied { addr },
             io::ErrorKind::AddrNotAvailable => NetError::AddrNotAvailable { addr },
             _ => NetError::io(format!("cannot listen on {addr}"), err),
+        }
+    }
+
+    /// Classifies a failed datagram send to `addr`.
+    pub(crate) fn from_udp_send(addr: SocketAddr, len: usize, err: io::Error) -> Self {
+        const EMSGSIZE: i32 = 90;
+        match err.kind() {
+            io::ErrorKind::ConnectionRefused => NetError::PortUnreachable { addr },
+            io::ErrorKind::PermissionDenied => NetError::BroadcastNotAllowed { addr },
+            io::ErrorKind::NetworkUnreachable | io::ErrorKind::HostUnreachable => {
+                NetError::Unreachable { addr }
+            }
+            _ if err.raw_os_error() == Some(EMSGSIZE) => NetError::DatagramTooLong { addr, len },
+            _ => NetError::io(format!("cannot send a datagram to {addr}"), err),
         }
     }
 

@@ -21,6 +21,8 @@ pub enum CloseReason {
     Reset,
     /// We closed it: the user disconnected it, or the server stopped.
     ClosedByUs,
+    /// A UDP source that went quiet for the idle time the user set was forgotten.
+    Idle,
     /// Reading or writing failed for another reason.
     Error(String),
 }
@@ -31,6 +33,7 @@ impl fmt::Display for CloseReason {
             CloseReason::ClosedByPeer => f.write_str("closed by peer"),
             CloseReason::Reset => f.write_str("reset by peer"),
             CloseReason::ClosedByUs => f.write_str("closed by us"),
+            CloseReason::Idle => f.write_str("forgotten after being idle"),
             CloseReason::Error(why) => write!(f, "error: {why}"),
         }
     }
@@ -43,6 +46,7 @@ impl CloseReason {
             CloseReason::ClosedByPeer => "closed_by_peer",
             CloseReason::Reset => "reset",
             CloseReason::ClosedByUs => "closed_by_us",
+            CloseReason::Idle => "idle",
             CloseReason::Error(_) => "error",
         }
     }

@@ -14,18 +14,29 @@ mod connection;
 mod counters;
 mod error;
 mod event;
+mod options;
 mod server;
+mod stream;
+pub mod tls;
+mod udp;
 
 use std::net::{IpAddr, SocketAddr};
 
-pub use client::{ClientConfig, ClientHandle, DEFAULT_CONNECT_TIMEOUT, connect, spawn_client};
-pub use connection::{ConnId, Connection, SendError, WRITE_QUEUE_LIMIT};
+pub use client::{
+    ClientConfig, ClientHandle, ClientTransport, DEFAULT_CONNECT_TIMEOUT, connect, spawn_client,
+};
+pub use connection::{ConnId, Connection, MAX_DATAGRAM, SendError, Transport, WRITE_QUEUE_LIMIT};
 pub use counters::{ByteCounts, Counters};
 pub use error::NetError;
 pub use event::{
     CloseReason, Event, EventReceiver, EventSender, RECEIVED_BYTES_BUDGET, event_channel,
 };
-pub use server::{BindAddr, ServerConfig, ServerHandle, bind, run as run_server, spawn_server};
+pub use options::{DEFAULT_UDP_IDLE, Interface, Keepalive, Multicast, UdpOptions, interfaces};
+pub use server::{
+    BindAddr, ServerConfig, ServerHandle, ServerTransport, TLS_HANDSHAKE_TIMEOUT, bind,
+    run as run_server, spawn_server,
+};
+pub use udp::UDP_LINGER;
 
 /// A tokio runtime on its own named threads, for front ends whose main thread is not async.
 #[derive(Debug)]
@@ -46,6 +57,18 @@ impl Runtime {
 
     pub fn handle(&self) -> &tokio::runtime::Handle {
         self.runtime.handle()
+    }
+}
+
+/// An IPv4 client of a dual-stack listener shows as `127.0.0.1:50312`, not as the
+/// IPv4-mapped `[::ffff:127.0.0.1]:50312` the socket reports.
+pub fn plain_addr(addr: SocketAddr) -> SocketAddr {
+    match addr {
+        SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
+            Some(v4) => SocketAddr::new(IpAddr::V4(v4), v6.port()),
+            None => addr,
+        },
+        SocketAddr::V4(_) => addr,
     }
 }
 

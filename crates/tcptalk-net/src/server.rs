@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::runtime::Handle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -20,6 +20,25 @@ use crate::connection;
 use crate::counters::{ByteCounts, Counters};
 use crate::error::NetError;
 use crate::event::{Event, EventSender};
+use crate::options::{Keepalive, UdpOptions};
+use crate::stream::Stream;
+use crate::tls::{self, TlsServer};
+use crate::udp;
+
+/// How long an accepted client gets to finish its TLS handshake; one that says nothing (a
+/// plain TCP client, a port scanner) is dropped with a warning instead of held.
+pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a server speaks.
+#[derive(Debug, Clone, Default)]
+pub enum ServerTransport {
+    #[default]
+    Tcp,
+    /// TLS over TCP, with its certificate ready.
+    Tls(TlsServer),
+    /// UDP: every source heard from is a client.
+    Udp(UdpOptions),
+}
 
 /// Where to listen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +60,9 @@ pub struct ServerConfig {
     /// (what ncat and socat do, and what scripts piping data both ways need). Without it a
     /// client's FIN closes the connection at once, as the tutorial's windows expect.
     pub half_close: bool,
+    pub transport: ServerTransport,
+    /// TCP keepalive on every accepted client (not used by UDP).
+    pub keepalive: Option<Keepalive>,
 }
 
 impl ServerConfig {
@@ -49,8 +71,18 @@ impl ServerConfig {
             bind,
             port,
             half_close: false,
+            transport: ServerTransport::Tcp,
+            keepalive: Some(Keepalive::default()),
         }
     }
+}
+
+/// What the accept loop does with each client beyond running it.
+#[derive(Debug, Clone, Default)]
+struct Accepting {
+    half_close: bool,
+    tls: Option<TlsServer>,
+    keepalive: Option<Keepalive>,
 }
 
 /// Controls a running server. Dropping it does not stop the server; call [`ServerHandle::stop`].
@@ -82,6 +114,22 @@ pub fn spawn_server(runtime: &Handle, config: ServerConfig, events: EventSender)
         totals: totals.clone(),
     };
     runtime.spawn(async move {
+        if let ServerTransport::Udp(options) = &config.transport {
+            let bound = tokio::select! {
+                bound = bind_udp(&config, options) => bound,
+                () = shutdown.cancelled() => {
+                    events.emit(Event::Stopped).await;
+                    return;
+                }
+            };
+            match bound {
+                Ok(socket) => serve_udp(socket, events, shutdown, totals, options.idle).await,
+                Err(error) => {
+                    events.emit(Event::ListenFailed { error }).await;
+                }
+            }
+            return;
+        }
         let listener = tokio::select! {
             bound = bind(&config) => bound,
             () = shutdown.cancelled() => {
@@ -89,14 +137,105 @@ pub fn spawn_server(runtime: &Handle, config: ServerConfig, events: EventSender)
                 return;
             }
         };
+        let accepting = Accepting {
+            half_close: config.half_close,
+            tls: match config.transport {
+                ServerTransport::Tls(tls) => Some(tls),
+                _ => None,
+            },
+            keepalive: config.keepalive,
+        };
         match listener {
-            Ok(listener) => run(listener, events, shutdown, totals, config.half_close).await,
+            Ok(listener) => serve(listener, events, shutdown, totals, accepting).await,
             Err(error) => {
                 events.emit(Event::ListenFailed { error }).await;
             }
         }
     });
     handle
+}
+
+/// The address to bind, resolved as `config` says; `Any` is the IPv6 wildcard (dual-stack)
+/// unless `v4_only`.
+async fn resolve_bind(config: &ServerConfig, v4_only: bool) -> Result<SocketAddr, NetError> {
+    let port = config.port;
+    match &config.bind {
+        BindAddr::Any if v4_only => Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port)),
+        BindAddr::Any => Ok(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port)),
+        BindAddr::Ip(ip) => Ok(SocketAddr::new(*ip, port)),
+        BindAddr::Host(host) => crate::resolve(host, port)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| NetError::NameNotResolved {
+                host: host.clone(),
+                reason: "no addresses found".into(),
+            }),
+    }
+}
+
+/// Binds the UDP socket a UDP server reads, joined to its multicast group if it has one.
+/// Without a group the port is exclusive, so a second server on it is told "in use".
+async fn bind_udp(config: &ServerConfig, options: &UdpOptions) -> Result<UdpSocket, NetError> {
+    // An IPv4 group is joined on an IPv4 socket.
+    let v4_only = matches!(&options.multicast, Some(m) if m.group.is_ipv4());
+    let addr = resolve_bind(config, v4_only).await?;
+    let open = |addr: SocketAddr, dual_stack: bool| -> io::Result<Socket> {
+        let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+        if addr.is_ipv6() {
+            socket.set_only_v6(!dual_stack)?;
+        }
+        if options.multicast.is_some() {
+            // Several listeners may share a multicast group's port, as receivers usually do.
+            socket.set_reuse_address(true)?;
+        }
+        socket.set_nonblocking(true)?;
+        udp::enlarge_buffers(&socket);
+        socket.bind(&addr.into())?;
+        Ok(socket)
+    };
+    let any = matches!(config.bind, BindAddr::Any) && !v4_only;
+    let socket = match open(addr, any) {
+        Ok(socket) => socket,
+        Err(err) if any && is_family_unsupported(&err) => {
+            let any4 = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), config.port);
+            open(any4, false).map_err(|err| NetError::from_listen(any4, err))?
+        }
+        Err(err) => return Err(NetError::from_listen(addr, err)),
+    };
+    options
+        .apply_sending(&socket)
+        .map_err(|err| NetError::io("cannot set the UDP socket's options", err))?;
+    options.join(&socket)?;
+    UdpSocket::from_std(socket.into()).map_err(|err| NetError::io("cannot use the UDP socket", err))
+}
+
+async fn serve_udp(
+    socket: UdpSocket,
+    events: EventSender,
+    shutdown: CancellationToken,
+    totals: Arc<Counters>,
+    idle: Duration,
+) {
+    let local = match socket.local_addr() {
+        Ok(local) => local,
+        Err(source) => {
+            let error = NetError::io("cannot read the bound address", source);
+            events.emit(Event::ListenFailed { error }).await;
+            return;
+        }
+    };
+    if !events.emit(Event::Listening { local }).await {
+        return;
+    }
+    tracing::info!(%local, "UDP bound");
+    let role = udp::Role::Server { idle };
+    udp::Endpoint::new(socket, role, events.clone(), shutdown.clone(), totals)
+        .run()
+        .await;
+    shutdown.cancel();
+    tracing::info!(%local, "UDP stopped");
+    events.emit(Event::Stopped).await;
 }
 
 /// Binds a listening socket as `config` says. `SO_REUSEADDR` is set so a server can listen
@@ -183,6 +322,20 @@ pub async fn run(
     totals: Arc<Counters>,
     half_close: bool,
 ) {
+    let accepting = Accepting {
+        half_close,
+        ..Accepting::default()
+    };
+    serve(listener, events, shutdown, totals, accepting).await;
+}
+
+async fn serve(
+    listener: TcpListener,
+    events: EventSender,
+    shutdown: CancellationToken,
+    totals: Arc<Counters>,
+    accepting: Accepting,
+) {
     let local = match listener.local_addr() {
         Ok(local) => local,
         Err(source) => {
@@ -206,13 +359,31 @@ pub async fn run(
         match accepted {
             Ok((stream, addr)) => {
                 backoff = Duration::from_millis(10);
+                if let Some(keepalive) = &accepting.keepalive {
+                    keepalive.apply(&stream);
+                }
+                if let Some(tls) = &accepting.tls {
+                    // The handshake runs beside the accept loop: a slow or silent client
+                    // holds up nobody else.
+                    let handshake = Handshake {
+                        tls: tls.clone(),
+                        events: events.clone(),
+                        shutdown: shutdown.clone(),
+                        totals: totals.clone(),
+                        tracker: tracker.clone(),
+                        half_close: accepting.half_close,
+                    };
+                    tracker.spawn(handshake.run(stream, addr));
+                    continue;
+                }
                 let spawned = connection::spawn(
-                    stream,
+                    Stream::Tcp(stream),
+                    None,
                     events.clone(),
                     &shutdown,
                     totals.clone(),
                     &tracker,
-                    half_close,
+                    accepting.half_close,
                 );
                 match spawned {
                     Ok((conn, task)) => {
@@ -258,4 +429,58 @@ pub async fn run(
     tracker.wait().await;
     tracing::info!(%local, "stopped");
     events.emit(Event::Stopped).await;
+}
+
+/// One accepted client's TLS handshake, then its connection.
+struct Handshake {
+    tls: TlsServer,
+    events: EventSender,
+    shutdown: CancellationToken,
+    totals: Arc<Counters>,
+    tracker: TaskTracker,
+    half_close: bool,
+}
+
+impl Handshake {
+    async fn run(self, stream: TcpStream, addr: SocketAddr) {
+        let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls::accept(&self.tls, stream));
+        let done = tokio::select! {
+            () = self.shutdown.cancelled() => return,
+            done = handshake => done,
+        };
+        let target = crate::plain_addr(addr).to_string();
+        let (stream, info) = match done {
+            Ok(Ok(done)) => done,
+            Ok(Err(failure)) => {
+                let error = NetError::Tls { target, failure };
+                self.events.emit(Event::Warning { error }).await;
+                return;
+            }
+            Err(_) => {
+                let error = NetError::TlsTimedOut {
+                    target,
+                    after: TLS_HANDSHAKE_TIMEOUT,
+                };
+                self.events.emit(Event::Warning { error }).await;
+                return;
+            }
+        };
+        let spawned = connection::spawn(
+            Stream::Tls(Box::new(stream)),
+            Some(info),
+            self.events.clone(),
+            &self.shutdown,
+            self.totals,
+            &self.tracker,
+            self.half_close,
+        );
+        match spawned {
+            Ok((conn, task)) => {
+                if self.events.emit(Event::Connected { conn }).await {
+                    task.run().await;
+                }
+            }
+            Err(err) => tracing::debug!(%addr, %err, "handshaken socket unusable"),
+        }
+    }
 }

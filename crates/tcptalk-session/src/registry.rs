@@ -1,7 +1,7 @@
 //! The session's connections: who is connected, under which label, and their live counters.
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::SystemTime;
 
 use tcptalk_core::history::PeerRef;
@@ -122,17 +122,7 @@ impl Registry {
     }
 }
 
-/// An IPv4 client of a dual-stack listener shows as `127.0.0.1:50312`, not as the
-/// IPv4-mapped `[::ffff:127.0.0.1]:50312` the socket reports.
-pub fn plain_addr(addr: SocketAddr) -> SocketAddr {
-    match addr {
-        SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
-            Some(v4) => SocketAddr::new(IpAddr::V4(v4), v6.port()),
-            None => addr,
-        },
-        SocketAddr::V4(_) => addr,
-    }
-}
+pub use tcptalk_net::plain_addr;
 
 #[cfg(test)]
 mod tests {
