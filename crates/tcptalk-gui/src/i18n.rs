@@ -17,6 +17,7 @@ mod graph;
 mod replies;
 mod search;
 mod sending;
+mod transport;
 
 /// Fixed texts of one language.
 #[derive(Debug)]
@@ -294,6 +295,7 @@ impl Lang {
             (Lang::Zh, CloseReason::ClosedByPeer) => "对方关闭了连接".into(),
             (Lang::Zh, CloseReason::Reset) => "连接被对方重置".into(),
             (Lang::Zh, CloseReason::ClosedByUs) => "本端关闭了连接".into(),
+            (Lang::Zh, CloseReason::Idle) => "长时间没有数据，已忘记这个来源".into(),
             (Lang::Zh, CloseReason::Error(why)) => format!("出错：{why}"),
             (Lang::En, CloseReason::ClosedByPeer) => "closed by the peer".into(),
             (Lang::En, CloseReason::Reset) => "reset by the peer".into(),
@@ -377,7 +379,9 @@ impl Lang {
                 }
                 NetError::Cancelled { target } => format!("已取消连接 {target}"),
                 NetError::Io { context, source } => format!("{context}：{source}"),
-                other => other.to_string(),
+                other => self
+                    .transport_error(other)
+                    .unwrap_or_else(|| other.to_string()),
             },
         }
     }

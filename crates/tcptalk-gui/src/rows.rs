@@ -108,16 +108,28 @@ pub fn prefix(
 pub fn notice_text(side: Side, lang: Lang, notice: &Notice) -> String {
     let texts = lang.texts();
     match notice {
-        Notice::Listening { local } => lang.listening(*local),
+        Notice::Listening { local, transport } => {
+            lang.listening(*local) + &lang.transport_suffix(*transport)
+        }
+        Notice::Certificate { certificate } => lang.certificate(certificate),
         Notice::ListenFailed { error } => lang.listen_failed(&lang.net_error(error)),
         Notice::Stopped => texts.server_stopped.to_string(),
         Notice::Connecting { target } => lang.connecting(target),
         Notice::ConnectFailed { error } => lang.connect_failed(&lang.net_error(error)),
         Notice::ConnectCancelled { .. } => texts.connect_cancelled.to_string(),
-        Notice::Connected { addr } => match side {
-            Side::Server => lang.client_joined(*addr),
-            Side::Client => texts.connected_to_server.to_string(),
-        },
+        Notice::Connected { addr, tls } => {
+            let joined = match side {
+                Side::Server => lang.client_joined(*addr),
+                Side::Client => texts.connected_to_server.to_string(),
+            };
+            match tls {
+                Some(tls) => match lang {
+                    Lang::Zh => format!("{joined}：{}", lang.tls_info(tls)),
+                    Lang::En => format!("{joined}: {}", lang.tls_info(tls)),
+                },
+                None => joined,
+            }
+        }
         Notice::Disconnected {
             addr,
             reason,

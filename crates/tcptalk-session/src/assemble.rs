@@ -318,6 +318,25 @@ impl Streams {
         rest
     }
 
+    /// What a connection's received stream holds after its last frame end, now: the end of
+    /// a datagram ends an entry.
+    pub(crate) fn finish_received(&mut self, conn: ConnId) -> Vec<Piece> {
+        let now = Instant::now();
+        let mut rest: Vec<Piece> = self
+            .assemblers
+            .remove(&Stream::Received(conn))
+            .and_then(|mut assembler| assembler.finish())
+            .map(|text| Piece {
+                stream: Stream::Received(conn),
+                text,
+                at: now,
+            })
+            .into_iter()
+            .collect();
+        rest.extend(self.finish_framed(conn, now));
+        rest
+    }
+
     /// Every stream ends (the broadcast stream too, when the server stops).
     pub(crate) fn finish_all(&mut self) -> Vec<Piece> {
         let now = Instant::now();

@@ -40,6 +40,9 @@ pub enum SessionEvent {
         addr: std::net::SocketAddr,
         local: std::net::SocketAddr,
         label: String,
+        transport: tcptalk_net::Transport,
+        /// What the TLS handshake settled, for a TLS connection.
+        tls: Option<std::sync::Arc<tcptalk_net::tls::TlsInfo>>,
     },
     /// Bytes arrived, exactly as read (only with [`SessionConfig::forward_received`]).
     Received {

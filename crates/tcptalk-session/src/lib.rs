@@ -55,7 +55,7 @@ pub use notice::Notice;
 pub use rates::{PEER_SECONDS, Rates, SESSION_SECONDS, Second};
 pub use registry::{PeerId, PeerStatus, Registry, plain_addr};
 pub use rules::{MatchKind, Rule, RuleBook, RulesError};
-pub use saved::{BookError, CommandBook, SavedCommand, default_book_path};
+pub use saved::{BookError, CommandBook, SavedCommand, config_dir, default_book_path};
 pub use search::{BadQuery, SearchQuery, SearchState};
 pub use send::{SLOW_PEER_GRACE, SendReport, Target};
 pub use task::Export;

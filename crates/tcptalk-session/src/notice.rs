@@ -10,7 +10,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tcptalk_net::{ByteCounts, CloseReason, NetError, SendError};
+use std::sync::Arc;
+
+use tcptalk_net::tls::{CertSummary, TlsInfo};
+use tcptalk_net::{ByteCounts, CloseReason, NetError, SendError, Transport};
 
 /// Something that happened, worded by whoever shows it.
 #[derive(Debug, Clone)]
@@ -19,6 +22,11 @@ pub enum Notice {
     /// The server is listening on `local` (`[::]:8899` for every address).
     Listening {
         local: SocketAddr,
+        transport: Transport,
+    },
+    /// A TLS server's own certificate, for clients to compare.
+    Certificate {
+        certificate: CertSummary,
     },
     ListenFailed {
         error: NetError,
@@ -38,6 +46,8 @@ pub enum Notice {
     /// A connection is up; the entry's peer says with whom.
     Connected {
         addr: SocketAddr,
+        /// The handshake's outcome on a TLS connection.
+        tls: Option<Arc<TlsInfo>>,
     },
     /// A connection ended, with why and exactly how many bytes went each way.
     Disconnected {
@@ -120,13 +130,23 @@ impl Notice {
 impl fmt::Display for Notice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Notice::Listening { local } => write!(f, "listening on {local}"),
+            Notice::Listening {
+                local,
+                transport: Transport::Tcp,
+            } => write!(f, "listening on {local}"),
+            Notice::Listening { local, transport } => {
+                write!(f, "listening on {local} ({transport})")
+            }
+            Notice::Certificate { certificate } => {
+                write!(f, "TLS certificate: {certificate}")
+            }
             Notice::ListenFailed { error } => write!(f, "cannot listen: {error}"),
             Notice::Stopped => f.write_str("server stopped"),
             Notice::Connecting { target } => write!(f, "connecting to {target}"),
             Notice::ConnectFailed { error } => write!(f, "cannot connect: {error}"),
             Notice::ConnectCancelled { target } => write!(f, "connecting to {target} cancelled"),
-            Notice::Connected { .. } => f.write_str("connected"),
+            Notice::Connected { tls: None, .. } => f.write_str("connected"),
+            Notice::Connected { tls: Some(tls), .. } => write!(f, "connected: {tls}"),
             Notice::Disconnected { reason, counts, .. } => write!(
                 f,
                 "disconnected ({reason}, received {} bytes, sent {} bytes)",

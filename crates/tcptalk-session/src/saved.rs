@@ -205,7 +205,14 @@ const HEADER: &str = "\
 /// Where the saved commands are kept: `$TCPTALK_CONFIG_DIR`, else `$XDG_CONFIG_HOME/tcptalk`,
 /// else `~/.config/tcptalk`, file `commands.toml`.
 pub fn default_book_path() -> Option<PathBuf> {
-    let folder = if let Some(dir) = std::env::var_os("TCPTALK_CONFIG_DIR") {
+    Some(config_dir()?.join("commands.toml"))
+}
+
+/// tcptalk's configuration folder: `$TCPTALK_CONFIG_DIR`, else `$XDG_CONFIG_HOME/tcptalk`,
+/// else `~/.config/tcptalk`. Saved commands, rules and the TLS server's self-signed
+/// certificate (`tls/`) live here.
+pub fn config_dir() -> Option<PathBuf> {
+    Some(if let Some(dir) = std::env::var_os("TCPTALK_CONFIG_DIR") {
         PathBuf::from(dir)
     } else if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
         PathBuf::from(dir).join("tcptalk")
@@ -213,8 +220,7 @@ pub fn default_book_path() -> Option<PathBuf> {
         PathBuf::from(std::env::var_os("HOME")?)
             .join(".config")
             .join("tcptalk")
-    };
-    Some(folder.join("commands.toml"))
+    })
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use std::time::Instant;
 use tcptalk_core::history::PeerRef;
 use tcptalk_core::log::Direction;
 use tcptalk_net::{
-    ClientHandle, Event, EventReceiver, NetError, ServerHandle, event_channel, spawn_client,
-    spawn_server,
+    ClientHandle, ClientTransport, Event, EventReceiver, NetError, ServerHandle, ServerTransport,
+    Transport, event_channel, spawn_client, spawn_server,
 };
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
@@ -42,6 +42,10 @@ const ENGINE_EVENTS: usize = 1024;
 struct Source {
     events: EventReceiver,
     control: Control,
+    /// What a server speaks, for its "listening" notice.
+    transport: Transport,
+    /// A TLS server's own certificate, shown once it listens.
+    certificate: Option<tcptalk_net::tls::CertSummary>,
     /// The user stopped it: what it still reports is recorded, but its failures are not news.
     retired: bool,
 }
@@ -241,10 +245,17 @@ impl Task {
         match command {
             Command::Listen(config) => {
                 let (sender, events) = event_channel(ENGINE_EVENTS);
+                let (transport, certificate) = match &config.transport {
+                    ServerTransport::Tcp => (Transport::Tcp, None),
+                    ServerTransport::Tls(tls) => (Transport::Tls, Some(tls.certificate.clone())),
+                    ServerTransport::Udp(_) => (Transport::Udp, None),
+                };
                 let handle = spawn_server(&self.runtime, config, sender);
                 self.sources.push(Source {
                     events,
                     control: Control::Server(handle),
+                    transport,
+                    certificate,
                     retired: false,
                 });
             }
@@ -254,6 +265,11 @@ impl Task {
                 attempt,
             } => {
                 let (sender, events) = event_channel(ENGINE_EVENTS);
+                let transport = match &config.transport {
+                    ClientTransport::Tcp => Transport::Tcp,
+                    ClientTransport::Tls(_) => Transport::Tls,
+                    ClientTransport::Udp(_) => Transport::Udp,
+                };
                 let handle = spawn_client(&self.runtime, config, sender);
                 let peer = self.shared.lock().transcript.add_peer(&label);
                 self.sources.push(Source {
@@ -265,6 +281,8 @@ impl Task {
                         peer,
                         connected: false,
                     },
+                    transport,
+                    certificate: None,
                     retired: false,
                 });
             }

@@ -366,7 +366,11 @@ mod tests {
         let addr = "127.0.0.1:1".parse().expect("addr");
         for i in 0..3000 {
             if i % 10 == 0 {
-                t.push_notice(SystemTime::now(), peer, Notice::Connected { addr });
+                t.push_notice(
+                    SystemTime::now(),
+                    peer,
+                    Notice::Connected { addr, tls: None },
+                );
             } else {
                 t.push(
                     SystemTime::now(),

@@ -37,6 +37,8 @@ pub enum Command {
     Server(ServerArgs),
     /// Connect to a server (window 客户端, or the terminal with --no-gui).
     Client(ClientArgs),
+    /// List this machine's network interfaces and addresses (for --iface, --bind, --local).
+    Interfaces,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,6 +74,9 @@ pub struct ServerArgs {
     pub json: bool,
 
     #[command(flatten)]
+    pub net: crate::net_args::ServerNetArgs,
+
+    #[command(flatten)]
     pub sending: SendArgs,
 }
 
@@ -100,6 +105,9 @@ pub struct ClientArgs {
     /// Give up connecting after this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = parse_timeout)]
     pub timeout: f64,
+
+    #[command(flatten)]
+    pub net: crate::net_args::ClientNetArgs,
 
     #[command(flatten)]
     pub sending: SendArgs,

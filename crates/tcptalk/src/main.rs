@@ -2,6 +2,8 @@
 //! (`tcptalk-gui`) or to the terminal mode, both built on `tcptalk-net`.
 
 mod args;
+mod datagrams;
+mod net_args;
 mod progress;
 mod report;
 mod terminal;
@@ -56,14 +58,18 @@ fn raise_fd_limit() {
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
+        Some(Command::Interfaces) => {
+            net_args::print_interfaces();
+            Ok(Outcome::Done)
+        }
         Some(Command::Server(args)) if args.no_gui => {
-            let config = server_config(&args);
+            let config = server_config(&args)?;
             let terminal =
                 terminal_setup(args.json, cli.log.as_deref(), cli.encoding, &args.sending)?;
             block_on(terminal::run_server(config, args.once, terminal))?
         }
         Some(Command::Client(args)) if args.no_gui => {
-            let (config, label) = client_config(&args);
+            let (config, label) = client_config(&args)?;
             let terminal =
                 terminal_setup(args.json, cli.log.as_deref(), cli.encoding, &args.sending)?;
             block_on(terminal::run_client(config, label, terminal))?
@@ -139,19 +145,22 @@ fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
     Ok(output)
 }
 
-fn server_config(args: &ServerArgs) -> ServerConfig {
+fn server_config(args: &ServerArgs) -> anyhow::Result<ServerConfig> {
     let bind = match &args.bind {
         None => BindAddr::Any,
         Some(Host::Ip(ip)) => BindAddr::Ip(*ip),
         Some(Host::Name(name)) => BindAddr::Host(name.clone()),
     };
     // A client's FIN ends its connection (as with ncat), so `--once` ends when it leaves.
-    ServerConfig::new(bind, args.port.unwrap_or(DEFAULT_PORT))
+    let mut config = ServerConfig::new(bind, args.port.unwrap_or(DEFAULT_PORT));
+    config.transport = args.net.transport()?;
+    config.keepalive = args.net.keepalive();
+    Ok(config)
 }
 
 /// The client's settings, and what the history and the log call the server: the target as
 /// given (`127.0.0.1:8899`), as the client window calls it.
-fn client_config(args: &ClientArgs) -> (ClientConfig, String) {
+fn client_config(args: &ClientArgs) -> anyhow::Result<(ClientConfig, String)> {
     let port = args.port.unwrap_or(DEFAULT_PORT);
     let (host, label) = match &args.host {
         None => (DEFAULT_HOST.to_string(), format!("{DEFAULT_HOST}:{port}")),
@@ -163,7 +172,10 @@ fn client_config(args: &ClientArgs) -> (ClientConfig, String) {
     // With data piped in, the server's FIN must not cut our upload short: keep sending until
     // stdin ends. A person at a terminal wants to see the server leave at once instead.
     config.half_close = !std::io::stdin().is_terminal();
-    (config, label)
+    config.transport = args.net.transport()?;
+    config.keepalive = args.net.keepalive();
+    config.local = args.net.local;
+    Ok((config, label))
 }
 
 #[cfg(feature = "gui")]
@@ -198,7 +210,7 @@ mod gui {
             log,
         };
         match command {
-            None => {}
+            None | Some(Command::Interfaces) => {}
             Some(Command::Server(args)) => {
                 launch.windows = Windows::Server;
                 launch.bind = args.bind.map(|host| host.to_string());

@@ -5,7 +5,8 @@ use std::io::Write;
 use std::net::SocketAddr;
 
 use serde_json::{Value, json};
-use tcptalk_net::{ByteCounts, CloseReason, ConnId, NetError};
+use tcptalk_net::tls::{CertSummary, TlsInfo};
+use tcptalk_net::{ByteCounts, CloseReason, ConnId, NetError, Transport};
 
 #[derive(Debug)]
 pub struct Reporter {
@@ -27,10 +28,16 @@ impl Reporter {
         let _ = writeln!(std::io::stderr().lock(), "{line}");
     }
 
-    pub fn listening(&mut self, addr: SocketAddr) {
+    pub fn listening(&mut self, addr: SocketAddr, transport: Transport) {
         self.emit(
-            || format!("listening on {addr}"),
-            || json!({"event": "listening", "addr": addr.to_string(), "port": addr.port()}),
+            || match transport {
+                Transport::Tcp => format!("listening on {addr}"),
+                other => format!("listening on {addr} ({other})"),
+            },
+            || {
+                json!({"event": "listening", "addr": addr.to_string(), "port": addr.port(),
+                       "transport": transport.to_string().to_lowercase()})
+            },
         );
     }
 
@@ -45,6 +52,27 @@ impl Reporter {
         self.emit(
             || format!("connected: {peer} {addr}"),
             || json!({"event": "connected", "peer": peer.0, "addr": addr.to_string()}),
+        );
+    }
+
+    /// What the TLS handshake settled; the peer certificate's fingerprint is what a user
+    /// compares with `openssl x509 -fingerprint -sha256`.
+    pub fn tls(&mut self, peer: ConnId, info: &TlsInfo) {
+        self.emit(
+            || format!("tls: {peer} {info}"),
+            || {
+                let cert = info.peer_certificate.as_ref().map(certificate_json);
+                json!({"event": "tls", "peer": peer.0, "version": info.version,
+                       "cipher": info.cipher, "verified": info.verified, "certificate": cert})
+            },
+        );
+    }
+
+    /// A TLS server's own certificate.
+    pub fn certificate(&mut self, cert: &CertSummary) {
+        self.emit(
+            || format!("certificate: {cert}"),
+            || json!({"event": "certificate", "certificate": certificate_json(cert)}),
         );
     }
 
@@ -122,4 +150,9 @@ pub fn moved(counts: ByteCounts) -> String {
         "received {} bytes, sent {} bytes",
         counts.received, counts.sent
     )
+}
+
+fn certificate_json(cert: &CertSummary) -> Value {
+    json!({"subject": cert.subject, "issuer": cert.issuer, "not_before": cert.not_before,
+           "not_after": cert.not_after, "sha256": cert.sha256})
 }

@@ -13,7 +13,9 @@ use std::io::IsTerminal;
 use anyhow::Context;
 use bytes::BytesMut;
 use tcptalk_core::{StreamDecoder, TerminalEscaper, TextEncoding};
-use tcptalk_net::{ClientConfig, CloseReason, NetError, ServerConfig};
+use tcptalk_net::{
+    ClientConfig, ClientTransport, CloseReason, NetError, ServerConfig, ServerTransport, Transport,
+};
 use tcptalk_session::{
     PeerId, Session, SessionConfig, SessionEvent, SessionHandle, SharedLog, Target, View,
 };
@@ -21,6 +23,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 
 use crate::args::{AutoReply, AutoSend};
+use crate::datagrams::Pieces;
 use crate::progress::StdinProgress;
 use crate::report::Reporter;
 
@@ -214,6 +217,14 @@ pub async fn run_server(
     once: bool,
     mut terminal: Terminal,
 ) -> anyhow::Result<Outcome> {
+    let transport = match &config.transport {
+        ServerTransport::Tcp => Transport::Tcp,
+        ServerTransport::Tls(tls) => {
+            terminal.reporter.certificate(&tls.certificate);
+            Transport::Tls
+        }
+        ServerTransport::Udp(_) => Transport::Udp,
+    };
     let mut session = terminal.session();
     session.listen(config);
     let (first_client_tx, first_client) = watch::channel(false);
@@ -236,20 +247,26 @@ pub async fn run_server(
         let reporter = &mut terminal.reporter;
         match event {
             SessionEvent::Listening { local } => {
-                reporter.listening(local);
+                reporter.listening(local, transport);
                 stdin_task = Some(tokio::spawn(stdin_to_clients(
                     session.handle(),
                     first_client.clone(),
                     !terminal.timer_decides(),
+                    transport == Transport::Udp,
                 )));
             }
             SessionEvent::ListenFailed { error } => {
                 reporter.error(&error);
                 return Ok(Outcome::Failed);
             }
-            SessionEvent::Connected { peer, addr, .. } => {
+            SessionEvent::Connected {
+                peer, addr, tls, ..
+            } => {
                 let _ = first_client_tx.send(true);
                 reporter.connected(peer, addr);
+                if let Some(tls) = &tls {
+                    reporter.tls(peer, tls);
+                }
                 terminal.start_auto_send(&session.handle(), Target::One(peer));
             }
             SessionEvent::Received { peer, data } => output.write(peer, &data).await?,
@@ -309,6 +326,7 @@ async fn stdin_to_clients(
     session: SessionHandle,
     mut first_client: watch::Receiver<bool>,
     fin_at_eof: bool,
+    datagrams: bool,
 ) {
     if first_client.wait_for(|connected| *connected).await.is_err() {
         return;
@@ -317,18 +335,24 @@ async fn stdin_to_clients(
     let mut buf = BytesMut::with_capacity(STDIN_CHUNK);
     let mut sent_anything = false;
     let mut progress = StdinProgress::detect();
+    let mut pieces = Pieces::new(datagrams);
     loop {
         buf.reserve(STDIN_CHUNK);
         match stdin.read_buf(&mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(read) => {
                 sent_anything = true;
-                session.send_stream(Target::All, buf.split().freeze()).await;
+                for piece in pieces.push(buf.split().freeze()) {
+                    session.send_stream(Target::All, piece).await;
+                }
                 if let Some(progress) = &mut progress {
                     progress.add(read);
                 }
             }
         }
+    }
+    if let Some(rest) = pieces.finish() {
+        session.send_stream(Target::All, rest).await;
     }
     if let Some(progress) = &mut progress {
         progress.finish();
@@ -343,6 +367,7 @@ pub async fn run_client(
     label: String,
     mut terminal: Terminal,
 ) -> anyhow::Result<Outcome> {
+    let datagrams = matches!(config.transport, ClientTransport::Udp(_));
     let mut session = terminal.session();
     session.connect(config, label);
     let mut output = Output::new(terminal.encoding);
@@ -379,16 +404,24 @@ pub async fn run_client(
                 break Outcome::Failed;
             }
             SessionEvent::Connected {
-                peer, addr, local, ..
+                peer,
+                addr,
+                local,
+                tls,
+                ..
             } => {
                 reporter.connected(peer, addr);
                 reporter.local(local);
+                if let Some(tls) = &tls {
+                    reporter.tls(peer, tls);
+                }
                 server = Some(peer);
                 let timer = terminal.start_auto_send(&session.handle(), Target::One(peer));
                 stdin_task = Some(tokio::spawn(stdin_to_server(
                     session.handle(),
                     peer,
                     !timer,
+                    datagrams,
                 )));
             }
             SessionEvent::PeriodicEnded { sent, end, .. } => {
@@ -439,27 +472,29 @@ pub async fn run_client(
 /// Sends stdin to the server; at end of input, half-closes so the server knows we are done
 /// while its answer can still arrive (unless an `--every` timer decides that: `fin_at_eof`).
 /// A file on stdin shows its progress on stderr when that is a terminal.
-async fn stdin_to_server(session: SessionHandle, peer: PeerId, fin_at_eof: bool) {
+async fn stdin_to_server(session: SessionHandle, peer: PeerId, fin_at_eof: bool, datagrams: bool) {
     let mut stdin = tokio::io::stdin();
     let mut buf = BytesMut::with_capacity(STDIN_CHUNK);
     let mut progress = StdinProgress::detect();
+    let mut pieces = Pieces::new(datagrams);
     loop {
         buf.reserve(STDIN_CHUNK);
         match stdin.read_buf(&mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(read) => {
-                if session
-                    .send_stream(Target::One(peer), buf.split().freeze())
-                    .await
-                    == 0
-                {
-                    return;
+                for piece in pieces.push(buf.split().freeze()) {
+                    if session.send_stream(Target::One(peer), piece).await == 0 {
+                        return;
+                    }
                 }
                 if let Some(progress) = &mut progress {
                     progress.add(read);
                 }
             }
         }
+    }
+    if let Some(rest) = pieces.finish() {
+        session.send_stream(Target::One(peer), rest).await;
     }
     if let Some(progress) = &mut progress {
         progress.finish();

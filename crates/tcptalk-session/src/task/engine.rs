@@ -2,7 +2,7 @@
 //! connecting, connections coming and going, bytes arriving and leaving.
 
 use tcptalk_core::history::PeerRef;
-use tcptalk_net::{Event, NetError};
+use tcptalk_net::{Event, NetError, Transport};
 
 use super::{Control, Gone, Task};
 use crate::assemble::Stream;
@@ -23,7 +23,14 @@ impl Task {
         match event {
             Event::Listening { local } => {
                 self.shared.lock().listening = true;
-                self.notice(PeerRef::NONE, Notice::Listening { local });
+                let (transport, certificate) =
+                    self.sources.get(index).map_or((Transport::Tcp, None), |s| {
+                        (s.transport, s.certificate.clone())
+                    });
+                self.notice(PeerRef::NONE, Notice::Listening { local, transport });
+                if let Some(certificate) = certificate {
+                    self.notice(PeerRef::NONE, Notice::Certificate { certificate });
+                }
                 self.emit(SessionEvent::Listening { local }).await?;
             }
             Event::ListenFailed { error } => {
@@ -73,15 +80,20 @@ impl Task {
             }
             Event::Connected { conn } => self.on_connected(index, conn).await?,
             Event::Received { conn, data } => {
-                {
+                let transport = {
                     let now = std::time::SystemTime::now();
                     let mut shared = self.shared.lock();
                     shared.rates.add_received(now, data.len());
-                    if let Some(peer) = shared.peers.get_mut(conn) {
+                    shared.peers.get_mut(conn).map(|peer| {
                         peer.last_activity = now;
                         peer.rates.add_received(now, data.len());
-                    }
-                }
+                        peer.conn.transport()
+                    })
+                };
+                // A UDP source the user just dropped may still have had a datagram on its way.
+                let Some(transport) = transport else {
+                    return Ok(());
+                };
                 self.wire(
                     conn,
                     tcptalk_core::pcap::Way::In,
@@ -89,7 +101,11 @@ impl Task {
                     &data,
                 );
                 if self.records() {
-                    self.push_stream(Stream::Received(conn), &data);
+                    if transport == Transport::Udp {
+                        self.push_datagram(conn, &data);
+                    } else {
+                        self.push_stream(Stream::Received(conn), &data);
+                    }
                 }
                 // After recording, so an answer is never shown before what it answers.
                 self.offer_to_rules(conn, &data);
@@ -221,7 +237,25 @@ impl Task {
             label
         };
         let history = self.shared.lock().peers.get(id).map(|p| p.history);
-        self.notice(history.unwrap_or(PeerRef::NONE), Notice::Connected { addr });
+        let tls = self
+            .shared
+            .lock()
+            .peers
+            .get(id)
+            .and_then(|p| p.conn.tls().cloned());
+        let transport = self
+            .shared
+            .lock()
+            .peers
+            .get(id)
+            .map_or(Transport::Tcp, |p| p.conn.transport());
+        self.notice(
+            history.unwrap_or(PeerRef::NONE),
+            Notice::Connected {
+                addr,
+                tls: tls.clone(),
+            },
+        );
         if retired && attempt.is_some() {
             // Cancelled meanwhile: the engine closes it; only its end is reported.
             return Ok(());
@@ -232,6 +266,8 @@ impl Task {
             addr,
             local,
             label,
+            transport,
+            tls,
         })
         .await
     }

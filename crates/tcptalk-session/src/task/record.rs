@@ -81,6 +81,19 @@ impl Task {
         self.lines = lines;
     }
 
+    /// One UDP datagram: its own entry (or entries, when the view cuts it further), never
+    /// joined to the next one, and an empty datagram is an empty entry.
+    pub(super) fn push_datagram(&mut self, conn: ConnId, data: &[u8]) {
+        let stream = Stream::Received(conn);
+        if data.is_empty() {
+            self.record_stream_lines(stream, &[String::new()], Instant::now());
+            return;
+        }
+        self.push_stream(stream, data);
+        let rest = self.streams.finish_received(conn);
+        self.record_pieces(rest);
+    }
+
     /// Shows partial lines whose stream has been quiet for [`IDLE_FLUSH`].
     pub(super) fn flush_idle(&mut self) {
         self.idle_check = None;
