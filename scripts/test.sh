@@ -13,6 +13,8 @@ command -v script >/dev/null || need+=(bsdutils)
 command -v ss >/dev/null || need+=(iproute2)
 # Reads the .pcap files of --pcap back (Wireshark's command line).
 command -v tshark >/dev/null || need+=(tshark)
+# TLS peers: openssl s_client and s_server (ncat --ssl is above).
+command -v openssl >/dev/null || need+=(openssl)
 # The real-window benchmark's smoke test runs the windows under Xvfb.
 command -v Xvfb >/dev/null || need+=(xvfb)
 if [ ${#need[@]} -gt 0 ]; then

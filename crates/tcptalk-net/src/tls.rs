@@ -5,6 +5,7 @@
 
 mod certs;
 mod insecure;
+mod pinned;
 
 use std::fmt;
 use std::io;
@@ -176,11 +177,13 @@ pub fn server(options: &TlsServerOptions) -> Result<TlsServer, TlsSetupError> {
         .map_err(other)?;
     let builder = match &options.client_ca {
         Some(ca) => {
-            let verifier =
+            let pinned = load_certificates(PemKind::Ca, ca)?;
+            let webpki =
                 WebPkiClientVerifier::builder_with_provider(Arc::new(roots_from(ca)?), provider)
                     .build()
                     .map_err(|err| TlsSetupError::Other(err.to_string()))?;
-            builder.with_client_cert_verifier(verifier)
+            let verifier = pinned::ClientCaFileVerifier::new(webpki, pinned);
+            builder.with_client_cert_verifier(Arc::new(verifier))
         }
         None => builder.with_no_client_auth(),
     };
@@ -208,11 +211,19 @@ pub fn client(options: &TlsClientOptions) -> Result<TlsClient, TlsSetupError> {
                 provider.clone(),
             )))
     } else {
-        let roots = match &options.ca {
-            Some(ca) => roots_from(ca)?,
-            None => system_roots()?,
+        let (roots, pinned) = match &options.ca {
+            Some(ca) => (roots_from(ca)?, load_certificates(PemKind::Ca, ca)?),
+            None => (system_roots()?, Vec::new()),
         };
-        builder.with_root_certificates(roots)
+        let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider.clone(),
+        )
+        .build()
+        .map_err(|err| TlsSetupError::Other(err.to_string()))?;
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(pinned::CaFileVerifier::new(webpki, pinned)))
     };
     let config = match (&options.cert, &options.key) {
         (Some(cert), Some(key)) => {
@@ -392,6 +403,9 @@ impl TlsFailure {
                 | CertificateError::NotValidForNameContext { .. } => TlsFailure::NameMismatch {
                     name: name.to_string(),
                 },
+                CertificateError::BadSignature => {
+                    TlsFailure::Other("the certificate's signature is not valid".into())
+                }
                 other => TlsFailure::Other(format!("the certificate is not acceptable: {other:?}")),
             },
             E::InvalidMessage(_) | E::InappropriateMessage { .. } => TlsFailure::NotTls,

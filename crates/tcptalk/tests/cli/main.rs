@@ -15,6 +15,8 @@ mod sending;
 mod server;
 mod stress;
 mod terminal;
+mod tls;
+mod tls_peers;
 mod transfer;
 
 use std::io::{BufRead, BufReader, Read};
