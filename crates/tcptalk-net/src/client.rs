@@ -294,7 +294,13 @@ async fn bind_udp(
     if connected {
         socket
             .connect(&target.into())
-            .map_err(|err| NetError::from_connect(target, err))?;
+            .map_err(|err| match err.kind() {
+                // A broadcast address the kernel knows (a subnet's, 127.255.255.255).
+                std::io::ErrorKind::PermissionDenied => {
+                    NetError::BroadcastNotAllowed { addr: target }
+                }
+                _ => NetError::from_connect(target, err),
+            })?;
     }
     let socket = UdpSocket::from_std(socket.into())
         .map_err(|err| NetError::io("cannot use the UDP socket", err))?;

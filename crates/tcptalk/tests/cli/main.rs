@@ -18,6 +18,8 @@ mod terminal;
 mod tls;
 mod tls_peers;
 mod transfer;
+mod udp;
+mod udp_multicast;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
