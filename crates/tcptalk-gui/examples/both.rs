@@ -24,5 +24,7 @@ fn main() -> Result<(), tcptalk_gui::GuiError> {
         lang,
         encoding: None,
         log: None,
+        server_transport: Default::default(),
+        client_transport: Default::default(),
     })
 }

@@ -58,6 +58,7 @@ impl TcptalkApp {
                 server.set_port(port);
             }
             server.set_bind(launch.bind.as_deref());
+            server.transport_mut().apply(&launch.server_transport);
             if launch.listen {
                 server.listen_on_start();
             }
@@ -73,6 +74,7 @@ impl TcptalkApp {
             if let Some(port) = launch.client_port {
                 client.set_port(port);
             }
+            client.transport_mut().apply(&launch.client_transport);
             if launch.connect {
                 client.connect_on_start();
             }

@@ -17,6 +17,7 @@ use crate::pacer::FramePacer;
 use crate::pane::Pane;
 use crate::rows::{HistoryView, Side};
 use crate::settings::{DEFAULT_HOST, DEFAULT_PORT, Settings, parse_encoding};
+use crate::transport::TransportForm;
 use crate::widgets::text_width;
 
 /// Where the client stands, as its session's events said.
@@ -48,6 +49,9 @@ pub struct ClientWindow {
     started: bool,
     viewport: ViewportId,
     pacer: FramePacer,
+    transport: TransportForm,
+    /// What the TLS handshake of the current connection settled.
+    tls: Option<std::sync::Arc<tcptalk_net::tls::TlsInfo>>,
 }
 
 impl ClientWindow {
@@ -81,7 +85,14 @@ impl ClientWindow {
             started: false,
             viewport: ViewportId::ROOT,
             pacer: FramePacer::default(),
+            transport: TransportForm::default(),
+            tls: None,
         }
+    }
+
+    /// The transport form (TCP / UDP / TLS and their options).
+    pub fn transport_mut(&mut self) -> &mut TransportForm {
+        &mut self.transport
     }
 
     /// What both windows share: the message being typed, the notice, the history.
@@ -239,7 +250,14 @@ impl ClientWindow {
             text_width(ui, texts.connect).max(text_width(ui, texts.disconnect)) + padding + 8.0;
         let mut connect = false;
         let mut disconnect = false;
-        let row = |ui: &mut Ui, label: &str, text: &mut String, id: &str, button: &str| {
+        let lang = self.pane.lang;
+        let transport_id = self.pane.id("transport");
+        let row = |ui: &mut Ui,
+                   label: &str,
+                   text: &mut String,
+                   id: &str,
+                   button: &str,
+                   transport: Option<&mut TransportForm>| {
             let mut clicked = false;
             let mut entered = false;
             ui.horizontal(|ui| {
@@ -253,6 +271,9 @@ impl ClientWindow {
                             egui::Button::new(button).min_size(Vec2::new(button_width, 0.0)),
                         )
                         .clicked();
+                    if let Some(transport) = transport {
+                        transport.selector(ui, lang, transport_id, idle);
+                    }
                     let field = egui::TextEdit::singleline(text)
                         .id(self.pane.id(id))
                         .desired_width(ui.available_width());
@@ -269,6 +290,7 @@ impl ClientWindow {
             &mut self.host_text,
             "host",
             texts.connect,
+            None,
         );
         connect |= clicked || (entered && idle);
         let (clicked, entered) = row(
@@ -277,7 +299,14 @@ impl ClientWindow {
             &mut self.port_text,
             "port",
             texts.disconnect,
+            Some(&mut self.transport),
         );
+        let options = self.pane.id("transport-options");
+        self.transport
+            .options_row(ui, lang, Side::Client, options, idle);
+        if self.is_connected() {
+            crate::transport::tls_summary(ui, lang, self.tls.as_deref(), None);
+        }
         disconnect |= clicked;
         connect |= entered && idle;
         if connect {
@@ -307,9 +336,23 @@ impl ClientWindow {
                 return;
             }
         };
+        let ip = match &host {
+            tcptalk_core::Host::Ip(ip) => Some(*ip),
+            _ => None,
+        };
+        let transport = match self.transport.client(lang, ip) {
+            Ok(transport) => transport,
+            Err(why) => {
+                self.pane.problem(why);
+                return;
+            }
+        };
         self.pane.notice = None;
         let target = host.with_port(port);
-        let config = ClientConfig::new(host.as_lookup_str(), port);
+        let mut config = ClientConfig::new(host.as_lookup_str(), port);
+        config.transport = transport;
+        config.keepalive = self.transport.client_keepalive();
+        config.local = self.transport.local_ip();
         let attempt = self.pane.session.connect(config, target.clone());
         self.phase = Some(Phase::Connecting { target, attempt });
     }
@@ -322,9 +365,10 @@ impl ClientWindow {
         }
     }
 
-    /// 发送信息: sends the whole message as one entry; an empty message does nothing.
+    /// 发送信息: sends the whole message as one entry; an empty message does nothing, except
+    /// on UDP, where it is an empty datagram.
     fn send(&mut self) {
-        if self.pane.message.is_empty() {
+        if self.pane.message.is_empty() && self.transport.kind != tcptalk_net::Transport::Udp {
             return;
         }
         match self.send_target() {
@@ -377,8 +421,10 @@ impl ClientWindow {
                 peer,
                 label,
                 attempt: Some(attempt),
+                tls,
                 ..
             } if self.connecting(attempt) => {
+                self.tls = tls;
                 self.phase = Some(Phase::Connected {
                     peer,
                     target: label,

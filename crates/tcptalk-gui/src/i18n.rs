@@ -18,6 +18,7 @@ mod replies;
 mod search;
 mod sending;
 mod transport;
+mod transport_form;
 
 /// Fixed texts of one language.
 #[derive(Debug)]

@@ -29,6 +29,7 @@ mod search_bar;
 mod sending;
 mod server;
 mod settings;
+pub mod transport;
 mod widgets;
 
 use std::path::PathBuf;
@@ -83,6 +84,9 @@ pub struct Launch {
     pub encoding: Option<tcptalk_core::TextEncoding>,
     /// Append every history entry to this file.
     pub log: Option<PathBuf>,
+    /// The transports the windows start with (`--udp`, `--tls` …).
+    pub server_transport: transport::TransportPreset,
+    pub client_transport: transport::TransportPreset,
 }
 
 /// Why the windows could not run.

@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use egui::{Align, Layout, ScrollArea, Ui, Vec2, ViewportId};
 use tcptalk_core::parse_port;
-use tcptalk_net::{BindAddr, ConnId, ServerConfig};
+use tcptalk_net::{BindAddr, ConnId, ServerConfig, Transport};
 use tcptalk_session::{SharedLog, SharedState, Target as SendTarget};
 use tokio::runtime::Handle;
 
@@ -18,6 +18,7 @@ use crate::pacer::FramePacer;
 use crate::pane::Pane;
 use crate::rows::{HistoryView, Side};
 use crate::settings::{DEFAULT_PORT, Settings, parse_encoding};
+use crate::transport::TransportForm;
 use crate::widgets::text_width;
 
 mod events;
@@ -54,6 +55,9 @@ pub struct ServerWindow {
     started: bool,
     viewport: ViewportId,
     pacer: FramePacer,
+    transport: TransportForm,
+    /// A TLS server's own certificate, shown while it listens.
+    certificate: Option<tcptalk_net::tls::CertSummary>,
 }
 
 impl ServerWindow {
@@ -87,7 +91,14 @@ impl ServerWindow {
             started: false,
             viewport: ViewportId::ROOT,
             pacer: FramePacer::default(),
+            transport: TransportForm::default(),
+            certificate: None,
         }
+    }
+
+    /// The transport form (TCP / UDP / TLS and their options).
+    pub fn transport_mut(&mut self) -> &mut TransportForm {
+        &mut self.transport
     }
 
     /// What both windows share: the message being typed, the notice, the history.
@@ -245,6 +256,9 @@ impl ServerWindow {
                 start = ui
                     .add_enabled(idle, egui::Button::new(texts.start_server))
                     .clicked();
+                let lang = self.pane.lang;
+                self.transport
+                    .selector(ui, lang, self.pane.id("transport"), idle);
                 let field = egui::TextEdit::singleline(&mut self.port_text)
                     .id(self.pane.id("port"))
                     .desired_width(ui.available_width());
@@ -254,6 +268,13 @@ impl ServerWindow {
                 }
             });
         });
+        let options = self.pane.id("transport-options");
+        self.transport
+            .options_row(ui, self.pane.lang, Side::Server, options, idle);
+        if matches!(self.phase, Some(Phase::Listening(_))) {
+            let own = self.certificate.as_ref();
+            crate::transport::tls_summary(ui, self.pane.lang, None, own);
+        }
         if start {
             self.start();
         }
@@ -349,8 +370,25 @@ impl ServerWindow {
                 return;
             }
         };
+        let transport = match self.transport.server(lang) {
+            Ok(transport) => transport,
+            Err(why) => {
+                self.pane.problem(why);
+                return;
+            }
+        };
         self.pane.notice = None;
-        let config = ServerConfig::new(self.bind.clone(), port);
+        let bind = match self.transport.local_ip() {
+            Some(ip) => BindAddr::Ip(ip),
+            None => self.bind.clone(),
+        };
+        self.certificate = match &transport {
+            tcptalk_net::ServerTransport::Tls(tls) => Some(tls.certificate.clone()),
+            _ => None,
+        };
+        let mut config = ServerConfig::new(bind, port);
+        config.transport = transport;
+        config.keepalive = self.transport.server_keepalive();
         self.pane.session.listen(config);
         self.phase = Some(Phase::Starting);
     }
@@ -362,9 +400,10 @@ impl ServerWindow {
         }
     }
 
-    /// 发送信息: to the chosen client or to all; an empty message does nothing.
+    /// 发送信息: to the chosen client or to all; an empty message does nothing, except on UDP,
+    /// where it is an empty datagram.
     fn send(&mut self) {
-        if self.pane.message.is_empty() {
+        if self.pane.message.is_empty() && self.transport.kind != Transport::Udp {
             return;
         }
         match self.send_target() {

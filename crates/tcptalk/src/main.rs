@@ -208,6 +208,8 @@ mod gui {
             }),
             encoding,
             log,
+            server_transport: Default::default(),
+            client_transport: Default::default(),
         };
         match command {
             None | Some(Command::Interfaces) => {}
@@ -216,12 +218,14 @@ mod gui {
                 launch.bind = args.bind.map(|host| host.to_string());
                 launch.server_port = args.port;
                 launch.listen = args.listen;
+                launch.server_transport = args.net.preset();
             }
             Some(Command::Client(args)) => {
                 launch.windows = Windows::Client;
                 launch.host = args.host.map(|host| host.to_string());
                 launch.client_port = args.port;
                 launch.connect = args.connect;
+                launch.client_transport = args.net.preset();
             }
         }
         tcptalk_gui::run(launch)?;

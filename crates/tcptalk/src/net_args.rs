@@ -243,6 +243,51 @@ impl ClientNetArgs {
     }
 }
 
+#[cfg(feature = "gui")]
+impl ServerNetArgs {
+    /// What the server window's form starts with.
+    pub fn preset(&self) -> tcptalk_gui::transport::TransportPreset {
+        tcptalk_gui::transport::TransportPreset {
+            kind: kind(self.udp, self.tls),
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+            ca: self.ca.clone(),
+            broadcast: self.udp_options.broadcast,
+            multicast: self.udp_options.multicast,
+            idle: self.idle,
+            keepalive: self.keepalive != Some(KeepaliveArg::Off),
+            ..Default::default()
+        }
+    }
+}
+
+#[cfg(feature = "gui")]
+impl ClientNetArgs {
+    /// What the client window's form starts with.
+    pub fn preset(&self) -> tcptalk_gui::transport::TransportPreset {
+        tcptalk_gui::transport::TransportPreset {
+            kind: kind(self.udp, self.tls),
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+            ca: self.ca.clone(),
+            insecure: self.insecure,
+            broadcast: self.udp_options.broadcast,
+            local_port: self.local_port,
+            keepalive: self.keepalive != Some(KeepaliveArg::Off),
+            ..Default::default()
+        }
+    }
+}
+
+#[cfg(feature = "gui")]
+fn kind(udp: bool, tls: bool) -> tcptalk_net::Transport {
+    match (udp, tls) {
+        (true, _) => tcptalk_net::Transport::Udp,
+        (_, true) => tcptalk_net::Transport::Tls,
+        _ => tcptalk_net::Transport::Tcp,
+    }
+}
+
 /// `tcptalk interfaces`: what `--iface`, `--bind` and `--local` can name.
 pub fn print_interfaces() {
     for iface in tcptalk_net::interfaces() {
