@@ -33,6 +33,12 @@ enum Phase {
         peer: PeerId,
         target: String,
     },
+    /// Reconnect is on: `attempt` is tried again at `at`.
+    Reconnecting {
+        target: String,
+        attempt: Attempt,
+        at: std::time::Instant,
+    },
 }
 
 /// The client window. Build it with [`ClientWindow::new`] and call [`ClientWindow::show`] in
@@ -197,11 +203,21 @@ impl ClientWindow {
             }
             _ => 0,
         };
+        let reconnect_at = match &self.phase {
+            Some(Phase::Reconnecting { at, .. }) => Some(*at),
+            _ => None,
+        };
         egui::Panel::bottom(self.pane.id("status")).show(ui, |ui| {
             self.pane.status_bar(ui, connected, |ui| {
                 if connecting && let Some(target) = &target {
                     ui.spinner();
                     ui.label(lang.connecting(target));
+                }
+                if let Some(at) = reconnect_at {
+                    let left = at.saturating_duration_since(std::time::Instant::now());
+                    ui.label(lang.reconnecting_in(left.as_secs() + 1));
+                    ui.ctx()
+                        .request_repaint_after(std::time::Duration::from_millis(250));
                 }
                 if queued > 0 {
                     ui.label(
@@ -353,7 +369,10 @@ impl ClientWindow {
         config.transport = transport;
         config.keepalive = self.transport.client_keepalive();
         config.local = self.transport.local_ip();
-        let attempt = self.pane.session.connect(config, target.clone());
+        let attempt =
+            self.pane
+                .session
+                .connect_with(config, target.clone(), self.transport.reconnect);
         self.phase = Some(Phase::Connecting { target, attempt });
     }
 
@@ -404,6 +423,10 @@ impl ClientWindow {
         }
     }
 
+    fn reconnecting(&self, attempt: Attempt) -> bool {
+        matches!(&self.phase, Some(Phase::Reconnecting { attempt: a, .. }) if *a == attempt)
+    }
+
     /// Whether the window is connecting, in `attempt`.
     fn connecting(&self, attempt: Attempt) -> bool {
         matches!(&self.phase, Some(Phase::Connecting { attempt: a, .. }) if *a == attempt)
@@ -416,6 +439,30 @@ impl ClientWindow {
                 self.phase = None;
                 self.pane
                     .show_problem(lang.connect_failed(&lang.net_error(&error)));
+            }
+            SessionEvent::Reconnecting { attempt, after }
+                if self.connecting(attempt) || self.is_connected() =>
+            {
+                let target = match &self.phase {
+                    Some(Phase::Connecting { target, .. } | Phase::Connected { target, .. }) => {
+                        target.clone()
+                    }
+                    _ => String::new(),
+                };
+                self.phase = Some(Phase::Reconnecting {
+                    target,
+                    attempt,
+                    at: std::time::Instant::now() + after,
+                });
+            }
+            SessionEvent::ConnectFailed { attempt, error } if self.reconnecting(attempt) => {
+                self.pane
+                    .show_problem(lang.connect_failed(&lang.net_error(&error)));
+            }
+            SessionEvent::Connecting { attempt, .. } if self.reconnecting(attempt) => {
+                if let Some(Phase::Reconnecting { target, .. }) = self.phase.take() {
+                    self.phase = Some(Phase::Connecting { target, attempt });
+                }
             }
             SessionEvent::Connected {
                 peer,

@@ -117,6 +117,7 @@ pub fn notice_text(side: Side, lang: Lang, notice: &Notice) -> String {
         Notice::Connecting { target } => lang.connecting(target),
         Notice::ConnectFailed { error } => lang.connect_failed(&lang.net_error(error)),
         Notice::ConnectCancelled { .. } => texts.connect_cancelled.to_string(),
+        Notice::Reconnecting { after } => lang.reconnecting_in(after.as_secs()),
         Notice::Connected { addr, tls } => {
             let joined = match side {
                 Side::Server => lang.client_joined(*addr),

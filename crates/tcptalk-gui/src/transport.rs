@@ -30,6 +30,7 @@ pub struct TransportPreset {
     pub idle: Option<Duration>,
     pub local_port: Option<u16>,
     pub keepalive: bool,
+    pub reconnect: bool,
 }
 
 impl Default for TransportPreset {
@@ -45,6 +46,7 @@ impl Default for TransportPreset {
             idle: None,
             local_port: None,
             keepalive: true,
+            reconnect: false,
         }
     }
 }
@@ -67,6 +69,8 @@ pub struct TransportForm {
     pub key_text: String,
     pub ca_text: String,
     pub insecure: bool,
+    /// A client connects again after a failure or a lost connection.
+    pub reconnect: bool,
     interfaces: Vec<Interface>,
 }
 
@@ -87,6 +91,7 @@ impl Default for TransportForm {
             key_text: String::new(),
             ca_text: String::new(),
             insecure: false,
+            reconnect: false,
             interfaces: tcptalk_net::interfaces(),
         }
     }
@@ -117,6 +122,7 @@ impl TransportForm {
         }
         self.local_port_text = preset.local_port.map(|p| p.to_string()).unwrap_or_default();
         self.keepalive = preset.keepalive;
+        self.reconnect = preset.reconnect;
     }
 
     /// The TCP / UDP / TLS selector.
@@ -166,6 +172,10 @@ impl TransportForm {
                     (Transport::Tcp, _) => {
                         ui.checkbox(&mut self.keepalive, texts.keepalive)
                             .on_hover_text(lang.keepalive_timing(&Keepalive::default()));
+                        if side == Side::Client {
+                            ui.checkbox(&mut self.reconnect, texts.reconnect)
+                                .on_hover_text(texts.reconnect_hint);
+                        }
                     }
                     (Transport::Udp, Side::Server) => {
                         let label = ui.label(texts.idle).on_hover_text(texts.idle_hint);
@@ -211,6 +221,8 @@ impl TransportForm {
                         .labelled_by(label.id);
                         ui.checkbox(&mut self.insecure, texts.insecure);
                         ui.menu_button(texts.client_cert, |ui| self.cert_fields(ui, lang));
+                        ui.checkbox(&mut self.reconnect, texts.reconnect)
+                            .on_hover_text(texts.reconnect_hint);
                     }
                 }
             });

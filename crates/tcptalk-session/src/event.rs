@@ -28,6 +28,12 @@ pub enum SessionEvent {
     },
     /// Connecting failed. For an attempt the user cancelled ([`SessionHandle::stop`] before
     /// it connected) this comes at once, with [`NetError::Cancelled`].
+    /// A client with reconnect on will try `attempt` again in `after` (said just before the
+    /// failure or the end that caused it).
+    Reconnecting {
+        attempt: Attempt,
+        after: std::time::Duration,
+    },
     ConnectFailed {
         attempt: Attempt,
         error: NetError,

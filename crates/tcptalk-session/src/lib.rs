@@ -284,6 +284,7 @@ enum Command {
         config: ClientConfig,
         label: String,
         attempt: Attempt,
+        reconnect: bool,
     },
     Stop,
     Disconnect(PeerId),
@@ -427,6 +428,11 @@ impl Session {
         self.events.try_recv().ok()
     }
 
+    /// Whether an event is waiting, so a front end can batch its output until none is.
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     /// The next event; `None` once the session has ended.
     pub async fn recv(&mut self) -> Option<SessionEvent> {
         self.events.recv().await
@@ -458,11 +464,19 @@ impl SessionHandle {
     /// Connects as `config` says; the history and the log call the server `label`. The
     /// events about this attempt carry the returned [`Attempt`].
     pub fn connect(&self, config: ClientConfig, label: String) -> Attempt {
+        self.connect_with(config, label, false)
+    }
+
+    /// Like [`SessionHandle::connect`]; with `reconnect`, a failed or lost connection is tried
+    /// again after 1 s, doubling to 30 s ([`SessionEvent::Reconnecting`] says when), until it
+    /// connects or [`SessionHandle::stop`] cancels it. Every try carries the same attempt.
+    pub fn connect_with(&self, config: ClientConfig, label: String, reconnect: bool) -> Attempt {
         let attempt = Attempt::next();
         self.command(Command::Connect {
             config,
             label,
             attempt,
+            reconnect,
         });
         attempt
     }

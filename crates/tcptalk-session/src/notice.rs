@@ -39,6 +39,10 @@ pub enum Notice {
     ConnectFailed {
         error: NetError,
     },
+    /// Reconnect is on: the next try is in `after`.
+    Reconnecting {
+        after: Duration,
+    },
     /// The user gave up connecting before the connection was made.
     ConnectCancelled {
         target: String,
@@ -145,6 +149,9 @@ impl fmt::Display for Notice {
             Notice::Connecting { target } => write!(f, "connecting to {target}"),
             Notice::ConnectFailed { error } => write!(f, "cannot connect: {error}"),
             Notice::ConnectCancelled { target } => write!(f, "connecting to {target} cancelled"),
+            Notice::Reconnecting { after } => {
+                write!(f, "reconnecting in {} s", after.as_secs_f32())
+            }
             Notice::Connected { tls: None, .. } => f.write_str("connected"),
             Notice::Connected { tls: Some(tls), .. } => write!(f, "connected: {tls}"),
             Notice::Disconnected { reason, counts, .. } => write!(

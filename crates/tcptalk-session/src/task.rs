@@ -13,8 +13,8 @@ use std::time::Instant;
 use tcptalk_core::history::PeerRef;
 use tcptalk_core::log::Direction;
 use tcptalk_net::{
-    ClientHandle, ClientTransport, Event, EventReceiver, NetError, ServerHandle, ServerTransport,
-    Transport, event_channel, spawn_client, spawn_server,
+    ClientHandle, Event, EventReceiver, NetError, ServerHandle, ServerTransport, Transport,
+    event_channel, spawn_server,
 };
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
@@ -25,6 +25,7 @@ mod engine;
 mod export;
 
 pub use export::Export;
+mod reconnect;
 mod record;
 mod replies;
 
@@ -59,6 +60,8 @@ enum Control {
         /// The server, as the history names it.
         peer: PeerRef,
         connected: bool,
+        /// Kept for a reconnect: `Some` when reconnect is on.
+        retry: Option<reconnect::Retry>,
     },
 }
 
@@ -102,6 +105,8 @@ pub(crate) struct Task {
         tcptalk_net::ConnId,
         (std::net::SocketAddr, std::net::SocketAddr),
     >,
+    /// A client's next try, when reconnect is on and it failed or was lost.
+    pending_reconnect: Option<reconnect::Pending>,
 }
 
 impl Task {
@@ -143,6 +148,7 @@ impl Task {
                 None
             },
             addrs: std::collections::HashMap::new(),
+            pending_reconnect: None,
         }
     }
 
@@ -173,6 +179,11 @@ impl Task {
                 }
                 () = sleep_until(self.replies.deadline), if self.replies.deadline.is_some() => {
                     self.poll_rules();
+                    Ok(())
+                }
+                () = sleep_until(self.pending_reconnect.as_ref().map(|p| p.at)),
+                    if self.pending_reconnect.is_some() => {
+                    self.reconnect_now();
                     Ok(())
                 }
             };
@@ -263,31 +274,16 @@ impl Task {
                 config,
                 label,
                 attempt,
+                reconnect,
             } => {
-                let (sender, events) = event_channel(ENGINE_EVENTS);
-                let transport = match &config.transport {
-                    ClientTransport::Tcp => Transport::Tcp,
-                    ClientTransport::Tls(_) => Transport::Tls,
-                    ClientTransport::Udp(_) => Transport::Udp,
-                };
-                let handle = spawn_client(&self.runtime, config, sender);
-                let peer = self.shared.lock().transcript.add_peer(&label);
-                self.sources.push(Source {
-                    events,
-                    control: Control::Client {
-                        handle,
-                        attempt,
-                        label,
-                        peer,
-                        connected: false,
-                    },
-                    transport,
-                    certificate: None,
-                    retired: false,
-                });
+                let retry = reconnect.then(|| reconnect::Retry::first(config.clone()));
+                self.start_client(config, label, attempt, retry);
             }
             Command::Stop => {
                 let mut cancelled = Vec::new();
+                if let Some(pending) = self.pending_reconnect.take() {
+                    cancelled.push((pending.attempt, PeerRef::NONE, pending.label));
+                }
                 for source in self.sources.iter_mut().filter(|s| !s.retired) {
                     source.retired = true;
                     match &source.control {
@@ -298,6 +294,7 @@ impl Task {
                             label,
                             peer,
                             connected,
+                            ..
                         } => {
                             handle.cancel();
                             if !connected {

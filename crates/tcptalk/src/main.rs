@@ -72,7 +72,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             let (config, label) = client_config(&args)?;
             let terminal =
                 terminal_setup(args.json, cli.log.as_deref(), cli.encoding, &args.sending)?;
-            block_on(terminal::run_client(config, label, terminal))?
+            let reconnect = args.net.reconnect;
+            block_on(terminal::run_client(config, label, reconnect, terminal))?
         }
         command => gui::run(command, cli.lang, cli.encoding, cli.log),
     }

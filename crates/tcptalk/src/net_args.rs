@@ -106,6 +106,11 @@ pub struct ClientNetArgs {
     #[arg(long, value_name = "ADDR")]
     pub local: Option<IpAddr>,
 
+    /// After a failed or lost connection, connect again: 1 s later, doubling to 30 s between
+    /// tries, until connected or Ctrl-C.
+    #[arg(long)]
+    pub reconnect: bool,
+
     /// The UDP client's own port [default: any free one]
     #[arg(long, value_name = "PORT", requires = "udp")]
     pub local_port: Option<u16>,
@@ -273,6 +278,7 @@ impl ClientNetArgs {
             insecure: self.insecure,
             broadcast: self.udp_options.broadcast,
             local_port: self.local_port,
+            reconnect: self.reconnect,
             keepalive: self.keepalive != Some(KeepaliveArg::Off),
             ..Default::default()
         }

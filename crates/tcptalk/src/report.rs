@@ -76,6 +76,13 @@ impl Reporter {
         );
     }
 
+    pub fn reconnecting(&mut self, after: std::time::Duration) {
+        self.emit(
+            || format!("reconnecting in {} s", after.as_secs_f32()),
+            || json!({"event": "reconnecting", "after_ms": after.as_millis() as u64}),
+        );
+    }
+
     pub fn local(&mut self, addr: SocketAddr) {
         self.emit(
             || format!("local address {addr}"),

@@ -129,9 +129,14 @@ struct Output {
     encoding: TextEncoding,
     scratch: Vec<u8>,
     text: String,
+    /// Written, not yet handed to stdout: reads that arrived together go out in one write.
+    pending: Vec<u8>,
     /// Set when the reader of stdout went away; we then stop writing but keep running.
     broken: bool,
 }
+
+/// Past this much waiting output, it is written even while more reads are queued.
+const PENDING_LIMIT: usize = 256 * 1024;
 
 impl Output {
     fn new(encoding: TextEncoding) -> Self {
@@ -142,37 +147,54 @@ impl Output {
             encoding,
             scratch: Vec::new(),
             text: String::new(),
+            pending: Vec::new(),
             broken: false,
         }
     }
 
-    /// Writes one read and flushes it: a prompt with no line end (`login: `) must reach
-    /// whoever waits for it now, not when a newline or the close comes (std's stdout is
-    /// line-buffered).
+    /// Adds one read to what goes to stdout. The loops call [`Output::flush`] whenever no
+    /// more events wait, so a prompt with no line end (`login: `) reaches whoever waits for
+    /// it at once (std's stdout is line-buffered), while a burst of reads (a UDP flood: one
+    /// event per datagram) costs one write, not one per datagram.
     async fn write(&mut self, peer: PeerId, data: &[u8]) -> anyhow::Result<()> {
         if self.broken {
             return Ok(());
         }
         let encoding = self.encoding;
-        let result = match &mut self.shown {
-            None => self.stdout.write_all(data).await,
+        match &mut self.shown {
+            None => self.pending.extend_from_slice(data),
             Some(shown) => {
                 let shown = shown.entry(peer).or_insert_with(|| match encoding {
                     TextEncoding::Utf8 => Shown::Utf8(TerminalEscaper::new()),
                     other => Shown::Decoded(StreamDecoder::new(other)),
                 });
-                self.scratch.clear();
                 match shown {
-                    Shown::Utf8(escaper) => escaper.escape(data, &mut self.scratch),
+                    Shown::Utf8(escaper) => escaper.escape(data, &mut self.pending),
                     Shown::Decoded(decoder) => {
                         self.text.clear();
                         decoder.decode(data, &mut self.text);
-                        self.scratch.extend_from_slice(self.text.as_bytes());
+                        self.pending.extend_from_slice(self.text.as_bytes());
                     }
                 }
-                self.stdout.write_all(&self.scratch).await
             }
-        };
+        }
+        if self.pending.len() >= PENDING_LIMIT {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Hands what waits to stdout and flushes it.
+    async fn flush(&mut self) -> anyhow::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        if self.broken {
+            self.pending.clear();
+            return Ok(());
+        }
+        let result = self.stdout.write_all(&self.pending).await;
+        self.pending.clear();
         self.check(result)?;
         let flushed = self.stdout.flush().await;
         self.check(flushed)
@@ -180,6 +202,7 @@ impl Output {
 
     /// Shows what a connection's escaper or decoder held back when it ends.
     async fn finish(&mut self, peer: PeerId) -> anyhow::Result<()> {
+        self.flush().await?;
         self.scratch.clear();
         match self.shown.as_mut().and_then(|shown| shown.remove(&peer)) {
             Some(Shown::Utf8(mut escaper)) => escaper.finish(&mut self.scratch),
@@ -234,6 +257,9 @@ pub async fn run_server(
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     loop {
+        if !session.has_events() {
+            output.flush().await?;
+        }
         let event = tokio::select! {
             event = session.recv() => event,
             _ = &mut ctrl_c, if !stopping => {
@@ -310,6 +336,7 @@ pub async fn run_server(
             _ => {}
         }
     }
+    output.flush().await?;
     if let Some(task) = stdin_task {
         task.abort();
     }
@@ -365,11 +392,14 @@ async fn stdin_to_clients(
 pub async fn run_client(
     config: ClientConfig,
     label: String,
+    reconnect: bool,
     mut terminal: Terminal,
 ) -> anyhow::Result<Outcome> {
     let datagrams = matches!(config.transport, ClientTransport::Udp(_));
     let mut session = terminal.session();
-    session.connect(config, label);
+    session.connect_with(config, label, reconnect);
+    // Set by "reconnecting": the failure or end that follows is not the end of the run.
+    let mut retrying = false;
     let mut output = Output::new(terminal.encoding);
     let mut stdin_task: Option<tokio::task::JoinHandle<()>> = None;
     let mut interrupted = false;
@@ -377,6 +407,9 @@ pub async fn run_client(
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     let outcome = loop {
+        if !session.has_events() {
+            output.flush().await?;
+        }
         let event = tokio::select! {
             event = session.recv() => event,
             _ = &mut ctrl_c, if !interrupted => {
@@ -396,11 +429,18 @@ pub async fn run_client(
         let reporter = &mut terminal.reporter;
         match event {
             SessionEvent::Connecting { target, .. } => reporter.connecting(&target),
+            SessionEvent::Reconnecting { after, .. } => {
+                retrying = true;
+                reporter.reconnecting(after);
+            }
             SessionEvent::ConnectFailed { error, .. } => {
                 if matches!(error, NetError::Cancelled { .. }) && interrupted {
                     break Outcome::Done;
                 }
                 reporter.error(&error);
+                if std::mem::take(&mut retrying) {
+                    continue;
+                }
                 break Outcome::Failed;
             }
             SessionEvent::Connected {
@@ -447,6 +487,12 @@ pub async fn run_client(
             } => {
                 output.finish(peer).await?;
                 reporter.disconnected(peer, None, &reason, counts);
+                if std::mem::take(&mut retrying) {
+                    if let Some(task) = stdin_task.take() {
+                        task.abort();
+                    }
+                    continue;
+                }
                 break match reason {
                     CloseReason::ClosedByPeer | CloseReason::ClosedByUs => Outcome::Done,
                     _ => Outcome::Failed,
@@ -462,6 +508,7 @@ pub async fn run_client(
             _ => {}
         }
     };
+    output.flush().await?;
     if let Some(task) = stdin_task {
         task.abort();
     }

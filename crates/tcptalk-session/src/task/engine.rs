@@ -63,6 +63,9 @@ impl Task {
                 }
             }
             Event::ConnectFailed { error } => {
+                if !matches!(error, NetError::Cancelled { .. }) {
+                    self.schedule_reconnect(index, false).await?;
+                }
                 // A cancel the user asked for was noted when asked.
                 if !(retired && matches!(error, NetError::Cancelled { .. })) {
                     let peer = self.client_peer(index);
@@ -134,6 +137,9 @@ impl Task {
                 self.record_pieces(rest);
                 self.forget_rules(conn);
                 self.forget_capture_flow(conn);
+                if reason != tcptalk_net::CloseReason::ClosedByUs {
+                    self.schedule_reconnect(index, true).await?;
+                }
                 let peer = {
                     let mut shared = self.shared.lock();
                     shared.totals.closed.received += counts.received;
