@@ -70,7 +70,14 @@ impl SessionHandle {
     /// encoding; a mistake in it (hex, an escape) sends nothing and says where. See the module
     /// docs.
     pub fn send(&self, to: Target, message: &Message) -> Result<SendReport, ComposeError> {
-        let out = self.compose(message)?;
+        let out = match self.compose(message) {
+            // On UDP an empty message means something: an empty datagram.
+            Err(ComposeError::Empty) if self.all_datagrams(to) => Outgoing {
+                data: Bytes::new(),
+                shown: String::new(),
+            },
+            composed => composed?,
+        };
         let delivery = self.deliver(to, &out);
         for (_, peer, error) in &delivery.failed {
             self.note(crate::Notice::SendFailed {
@@ -86,6 +93,15 @@ impl SessionHandle {
                 .map(|(_, label, error)| (label, error))
                 .collect(),
         })
+    }
+
+    /// Whether everyone `to` names is a UDP peer (and someone is).
+    fn all_datagrams(&self, to: Target) -> bool {
+        let conns = self.connections(to);
+        !conns.is_empty()
+            && conns
+                .iter()
+                .all(|conn| conn.transport() == tcptalk_net::Transport::Udp)
     }
 
     /// `message` as bytes in the session's encoding now.

@@ -41,8 +41,8 @@ impl Lang {
         };
         let unverified = match (info.verified, self) {
             (true, _) => "",
-            (false, Lang::Zh) => "；⚠ 未验证：已选择信任任何证书，无法确认对方身份",
-            (false, Lang::En) => "; ⚠ NOT VERIFIED: any certificate is trusted",
+            (false, Lang::Zh) => "；注意，未验证：已选择信任任何证书，无法确认对方身份",
+            (false, Lang::En) => "; NOT VERIFIED: any certificate is trusted",
         };
         match self {
             Lang::Zh => format!("{}，{}；{peer}{unverified}", info.version, info.cipher),

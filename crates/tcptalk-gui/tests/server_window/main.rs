@@ -19,6 +19,7 @@ mod replies;
 mod search;
 mod send;
 mod sending;
+mod transport;
 
 use std::time::Duration;
 

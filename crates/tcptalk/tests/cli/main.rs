@@ -14,6 +14,7 @@ mod same_log;
 mod sending;
 mod server;
 mod stress;
+mod tcp_options;
 mod terminal;
 mod tls;
 mod tls_peers;
