@@ -163,6 +163,43 @@ fn bulk_script_runs_at_smoke_size() {
 }
 
 #[test]
+fn bulk_script_runs_over_tls_at_smoke_size() {
+    let run = run(Command::new("bash")
+        .current_dir(workspace_root())
+        .args(["scripts/bench-bulk.sh", "8"])
+        .env("RUNS", "1")
+        .env("TLS", "1")
+        .env("TCPTALK", tcptalk())
+        .env("TCPTALK_BENCH", BENCH));
+    assert_success("TLS=1 scripts/bench-bulk.sh 8", &run);
+    assert!(run.stdout.contains("over TLS"), "{}", run.stdout);
+    for tool in ["tcptalk", "socat"] {
+        assert!(
+            run.stdout.contains(&format!("| {tool} |")),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn udp_script_runs_at_smoke_size() {
+    let run = run(Command::new("python3")
+        .current_dir(workspace_root())
+        .args(["scripts/bench-udp.py", "2000"])
+        .env("RUNS", "1")
+        .env("TCPTALK", tcptalk()));
+    assert_success("scripts/bench-udp.py 2000", &run);
+    for row in [
+        "| receive | 64 | tcptalk |",
+        "| send | 1400 | socat |",
+        "| receive | 1400 | ncat |",
+    ] {
+        assert!(run.stdout.contains(row), "{row} not in {}", run.stdout);
+    }
+}
+
+#[test]
 fn clients_script_runs_at_smoke_size() {
     let run = run(Command::new("bash")
         .current_dir(workspace_root())

@@ -444,7 +444,7 @@ pub(crate) async fn connect(
         .connect(name, stream)
         .await
         .map_err(|err| TlsFailure::of(&err, host))?;
-    let info = TlsInfo::of(&stream.get_ref().1, !tls.insecure);
+    let info = TlsInfo::of(stream.get_ref().1, !tls.insecure);
     Ok((tokio_rustls::TlsStream::Client(stream), info))
 }
 
@@ -458,6 +458,6 @@ pub(crate) async fn accept(
         .accept(stream)
         .await
         .map_err(|err| TlsFailure::of(&err, ""))?;
-    let info = TlsInfo::of(&stream.get_ref().1, true);
+    let info = TlsInfo::of(stream.get_ref().1, true);
     Ok((tokio_rustls::TlsStream::Server(stream), info))
 }

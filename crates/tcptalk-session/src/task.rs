@@ -61,7 +61,7 @@ enum Control {
         peer: PeerRef,
         connected: bool,
         /// Kept for a reconnect: `Some` when reconnect is on.
-        retry: Option<reconnect::Retry>,
+        retry: Option<Box<reconnect::Retry>>,
     },
 }
 
@@ -276,7 +276,7 @@ impl Task {
                 attempt,
                 reconnect,
             } => {
-                let retry = reconnect.then(|| reconnect::Retry::first(config.clone()));
+                let retry = reconnect.then(|| Box::new(reconnect::Retry::first(config.clone())));
                 self.start_client(config, label, attempt, retry);
             }
             Command::Stop => {

@@ -18,6 +18,9 @@ use crate::{Command, Notice, SessionEvent, SessionHandle, Target};
 
 /// Bytes read from the file at a time.
 const CHUNK: usize = 256 * 1024;
+/// A file to a UDP peer goes in datagrams of this size: they fit an Ethernet frame, so none is
+/// cut into IP fragments (where losing one fragment loses the whole datagram).
+const FILE_DATAGRAM: usize = 1400;
 /// How often a `FileProgress` event goes to the front end (a window reads the status anyway).
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
@@ -92,6 +95,27 @@ pub(crate) async fn run(
     session.command(Command::JobEnded { job, event });
 }
 
+/// One chunk of the file to `conn`: as it is on a stream, in [`FILE_DATAGRAM`]s on UDP.
+async fn deliver_file_chunk(
+    session: &SessionHandle,
+    to: Target,
+    conn: &tcptalk_net::Connection,
+    chunk: &bytes::Bytes,
+) -> bool {
+    if conn.transport() != tcptalk_net::Transport::Udp {
+        return deliver(session, to, conn, chunk.clone()).await;
+    }
+    let mut start = 0;
+    while start < chunk.len() {
+        let end = (start + FILE_DATAGRAM).min(chunk.len());
+        if !deliver(session, to, conn, chunk.slice(start..end)).await {
+            return false;
+        }
+        start = end;
+    }
+    true
+}
+
 async fn send(
     session: &SessionHandle,
     job: JobId,
@@ -151,7 +175,7 @@ async fn send(
             let delivered = tokio::select! {
                 biased;
                 () = cancel.cancelled() => return Err(FileError::Cancelled { sent }),
-                delivered = deliver(session, to, &conn, chunk.clone()) => delivered,
+                delivered = deliver_file_chunk(session, to, &conn, &chunk) => delivered,
             };
             if delivered {
                 kept.push(conn);

@@ -36,7 +36,7 @@ pub(crate) struct Pending {
     pub(crate) at: Instant,
     pub(crate) attempt: Attempt,
     pub(crate) label: String,
-    retry: Retry,
+    retry: Box<Retry>,
 }
 
 impl Task {
@@ -46,7 +46,7 @@ impl Task {
         config: ClientConfig,
         label: String,
         attempt: Attempt,
-        retry: Option<Retry>,
+        retry: Option<Box<Retry>>,
     ) {
         let (sender, events) = event_channel(ENGINE_EVENTS);
         let transport = match &config.transport {
@@ -101,10 +101,10 @@ impl Task {
             at: Instant::now() + after,
             attempt,
             label: label.clone(),
-            retry: Retry {
+            retry: Box::new(Retry {
                 config: retry.config,
                 wait: (after * 2).min(MAX_WAIT),
-            },
+            }),
         });
         self.notice(peer, Notice::Reconnecting { after });
         self.emit(SessionEvent::Reconnecting { attempt, after })
