@@ -207,6 +207,7 @@ impl ClientWindow {
             Some(Phase::Reconnecting { at, .. }) => Some(*at),
             _ => None,
         };
+        let mut cancel_reconnect = false;
         egui::Panel::bottom(self.pane.id("status")).show(ui, |ui| {
             self.pane.status_bar(ui, connected, |ui| {
                 if connecting && let Some(target) = &target {
@@ -215,7 +216,9 @@ impl ClientWindow {
                 }
                 if let Some(at) = reconnect_at {
                     let left = at.saturating_duration_since(std::time::Instant::now());
-                    ui.label(lang.reconnecting_in(left.as_secs() + 1));
+                    let seconds = u64::try_from(left.as_millis().div_ceil(1000)).unwrap_or(0);
+                    ui.label(lang.reconnecting_in(seconds));
+                    cancel_reconnect = ui.button(lang.transport_texts().cancel_reconnect).clicked();
                     ui.ctx()
                         .request_repaint_after(std::time::Duration::from_millis(250));
                 }
@@ -226,6 +229,9 @@ impl ClientWindow {
                 }
             });
         });
+        if cancel_reconnect {
+            self.disconnect();
+        }
         let to = self.send_target();
         if self.pane.graph.show {
             let server: Vec<(PeerId, String)> = match &self.phase {

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use serde_json::{Value, json};
 use tcptalk_net::tls::{CertSummary, TlsInfo};
-use tcptalk_net::{ByteCounts, CloseReason, ConnId, NetError, Transport};
+use tcptalk_net::{ByteCounts, CloseReason, ConnId, Keepalive, NetError, Transport};
 
 #[derive(Debug)]
 pub struct Reporter {
@@ -28,7 +28,13 @@ impl Reporter {
         let _ = writeln!(std::io::stderr().lock(), "{line}");
     }
 
-    pub fn listening(&mut self, addr: SocketAddr, transport: Transport) {
+    /// The keepalive timing goes to `--json` only: a person reads it in `--help`.
+    pub fn listening(
+        &mut self,
+        addr: SocketAddr,
+        transport: Transport,
+        keepalive: Option<&Keepalive>,
+    ) {
         self.emit(
             || match transport {
                 Transport::Tcp => format!("listening on {addr}"),
@@ -36,7 +42,8 @@ impl Reporter {
             },
             || {
                 json!({"event": "listening", "addr": addr.to_string(), "port": addr.port(),
-                       "transport": transport.to_string().to_lowercase()})
+                       "transport": transport.to_string().to_lowercase(),
+                       "keepalive": keepalive.map(keepalive_json)})
             },
         );
     }
@@ -83,10 +90,17 @@ impl Reporter {
         );
     }
 
-    pub fn local(&mut self, addr: SocketAddr) {
+    /// The client's own address, and the keepalive timing its connection has.
+    pub fn local(&mut self, addr: SocketAddr, keepalive: Option<&Keepalive>) {
         self.emit(
-            || format!("local address {addr}"),
-            || json!({"event": "local", "addr": addr.to_string()}),
+            || match keepalive {
+                Some(keepalive) => format!("local address {addr}; {keepalive}"),
+                None => format!("local address {addr}"),
+            },
+            || {
+                json!({"event": "local", "addr": addr.to_string(),
+                       "keepalive": keepalive.map(keepalive_json)})
+            },
         );
     }
 
@@ -157,6 +171,11 @@ pub fn moved(counts: ByteCounts) -> String {
         "received {} bytes, sent {} bytes",
         counts.received, counts.sent
     )
+}
+
+fn keepalive_json(keepalive: &Keepalive) -> Value {
+    json!({"idle_s": keepalive.idle.as_secs(), "interval_s": keepalive.interval.as_secs(),
+           "retries": keepalive.retries})
 }
 
 fn certificate_json(cert: &CertSummary) -> Value {

@@ -248,6 +248,7 @@ pub async fn run_server(
         }
         ServerTransport::Udp(_) => Transport::Udp,
     };
+    let keepalive = config.keepalive.filter(|_| transport != Transport::Udp);
     let mut session = terminal.session();
     session.listen(config);
     let (first_client_tx, first_client) = watch::channel(false);
@@ -273,7 +274,7 @@ pub async fn run_server(
         let reporter = &mut terminal.reporter;
         match event {
             SessionEvent::Listening { local } => {
-                reporter.listening(local, transport);
+                reporter.listening(local, transport, keepalive.as_ref());
                 stdin_task = Some(tokio::spawn(stdin_to_clients(
                     session.handle(),
                     first_client.clone(),
@@ -396,6 +397,7 @@ pub async fn run_client(
     mut terminal: Terminal,
 ) -> anyhow::Result<Outcome> {
     let datagrams = matches!(config.transport, ClientTransport::Udp(_));
+    let keepalive = config.keepalive.filter(|_| !datagrams);
     let mut session = terminal.session();
     session.connect_with(config, label, reconnect);
     // Set by "reconnecting": the failure or end that follows is not the end of the run.
@@ -451,7 +453,7 @@ pub async fn run_client(
                 ..
             } => {
                 reporter.connected(peer, addr);
-                reporter.local(local);
+                reporter.local(local, keepalive.as_ref());
                 if let Some(tls) = &tls {
                     reporter.tls(peer, tls);
                 }

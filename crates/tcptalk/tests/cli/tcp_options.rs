@@ -108,6 +108,10 @@ fn keepalive_is_on_by_default_with_its_timing_and_off_when_asked() {
         if expect_keepalive {
             // The first probe 60 s after the last traffic: the timer counts down from there.
             assert!(shown.contains("timer:(keepalive,"), "{shown}");
+            assert_eq!(local["keepalive"]["idle_s"], 60, "{local}");
+            assert_eq!(local["keepalive"]["interval_s"], 10, "{local}");
+        } else {
+            assert!(local["keepalive"].is_null(), "{local}");
         }
     }
 }
