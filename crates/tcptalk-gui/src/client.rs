@@ -58,6 +58,10 @@ pub struct ClientWindow {
     transport: TransportForm,
     /// What the TLS handshake of the current connection settled.
     tls: Option<std::sync::Arc<tcptalk_net::tls::TlsInfo>>,
+    /// The window's attempt and its target, for reconnects (`None` once the user
+    /// disconnected).
+    last_attempt: Option<Attempt>,
+    last_target: String,
 }
 
 impl ClientWindow {
@@ -93,6 +97,8 @@ impl ClientWindow {
             pacer: FramePacer::default(),
             transport: TransportForm::default(),
             tls: None,
+            last_attempt: None,
+            last_target: String::new(),
         }
     }
 
@@ -379,12 +385,15 @@ impl ClientWindow {
             self.pane
                 .session
                 .connect_with(config, target.clone(), self.transport.reconnect);
+        self.last_attempt = Some(attempt);
+        self.last_target = target.clone();
         self.phase = Some(Phase::Connecting { target, attempt });
     }
 
     /// 断开连接: closes the connection, or cancels connecting. The window is ready to connect
     /// again at once; the session still records the old connection's last bytes and its end.
     fn disconnect(&mut self) {
+        self.last_attempt = None;
         if self.phase.take().is_some() {
             self.pane.session.stop();
         }
@@ -446,24 +455,16 @@ impl ClientWindow {
                 self.pane
                     .show_problem(lang.connect_failed(&lang.net_error(&error)));
             }
+            // After the failure or the end it follows: the window is idle by then, unless the
+            // user has clicked 断开连接 since (the attempt is no longer the window's).
             SessionEvent::Reconnecting { attempt, after }
-                if self.connecting(attempt) || self.is_connected() =>
+                if self.phase.is_none() && self.last_attempt == Some(attempt) =>
             {
-                let target = match &self.phase {
-                    Some(Phase::Connecting { target, .. } | Phase::Connected { target, .. }) => {
-                        target.clone()
-                    }
-                    _ => String::new(),
-                };
                 self.phase = Some(Phase::Reconnecting {
-                    target,
+                    target: self.last_target.clone(),
                     attempt,
                     at: std::time::Instant::now() + after,
                 });
-            }
-            SessionEvent::ConnectFailed { attempt, error } if self.reconnecting(attempt) => {
-                self.pane
-                    .show_problem(lang.connect_failed(&lang.net_error(&error)));
             }
             SessionEvent::Connecting { attempt, .. } if self.reconnecting(attempt) => {
                 if let Some(Phase::Reconnecting { target, .. }) = self.phase.take() {

@@ -72,3 +72,30 @@ fn a_tls_client_says_why_it_refused_and_shows_the_fingerprint_when_trusting() {
     handle.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn reconnect_counts_down_and_connects_when_the_server_comes() {
+    let runtime = runtime();
+    let mut harness = client_harness(&runtime, Lang::Zh);
+    let port = free_port();
+    type_into(&mut harness, "服务器IP：", "127.0.0.1");
+    type_into(&mut harness, "端口：", &port.to_string());
+    click(&mut harness, "自动重连");
+    click(&mut harness, "连接服务器");
+    wait_for(&mut harness, "the countdown", |h| {
+        h.query_all_by_label_contains("秒后重连").count() > 0
+    });
+    assert!(harness.query_by_label("取消重连").is_some());
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind");
+    // The next tries come at 1 s, then 2 s: within the patience of a few waits.
+    for _ in 0..3 {
+        if harness.state().is_connected() {
+            break;
+        }
+        run_for(&mut harness, std::time::Duration::from_millis(1500));
+    }
+    wait_for(&mut harness, "the connection", |h| h.state().is_connected());
+    let _server = listener.accept().expect("accepted");
+    // 取消重连 is gone with the countdown.
+    assert!(harness.query_by_label("取消重连").is_none());
+}

@@ -169,7 +169,20 @@ pub fn spawn_client(runtime: &Handle, config: ClientConfig, events: EventSender)
 pub async fn connect(config: &ClientConfig) -> Result<TcpStream, NetError> {
     let target = config.target();
     let attempt = async {
-        let addrs = crate::resolve(&config.host, config.port).await?;
+        let mut addrs = crate::resolve(&config.host, config.port).await?;
+        if let Some(local) = config.local {
+            // Only addresses a socket from `local` can reach.
+            addrs.retain(|addr| addr.is_ipv4() == local.is_ipv4());
+            if addrs.is_empty() {
+                return Err(NetError::InvalidAddress {
+                    input: local.to_string(),
+                    reason: format!(
+                        "{} has no address of the local address's IP version",
+                        config.host
+                    ),
+                });
+            }
+        }
         let mut last_error = None;
         for addr in addrs {
             match connect_one(addr, config.local).await {

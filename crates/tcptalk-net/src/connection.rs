@@ -472,10 +472,16 @@ impl Actor {
         let mut read_size = READ_CHUNK_MIN;
         let mut buf = BytesMut::new();
         loop {
-            if self.queue.is_empty() {
+            // What TLS still buffers is flushed in the `select!` below first, while reading goes
+            // on: a peer that does not read must not stall us here.
+            if self.queue.is_empty() && !self.needs_flush {
                 match self.state {
                     State::FinPending | State::PeerFinishedFinPending => {
-                        if let Err(err) = writer.shutdown().await {
+                        let shutdown = tokio::select! {
+                            shutdown = writer.shutdown() => shutdown,
+                            () = self.close.cancelled() => return CloseReason::ClosedByUs,
+                        };
+                        if let Err(err) = shutdown {
                             return classify(err);
                         }
                         if self.state == State::PeerFinishedFinPending {

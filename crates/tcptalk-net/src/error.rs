@@ -57,6 +57,11 @@ pub enum NetError {
     #[error("a datagram to {addr} was too long for the network ({len} bytes)")]
     DatagramTooLong { addr: SocketAddr, len: usize },
 
+    #[error(
+        "more than {max} UDP sources at once: datagrams from new ones are dropped until some are forgotten"
+    )]
+    TooManySources { max: usize },
+
     #[error("TLS handshake with {target} failed: {failure}")]
     Tls {
         target: String,

@@ -46,6 +46,10 @@ pub enum TlsSetupError {
     NoUsableCa { path: PathBuf },
     #[error("'{host}' is not a valid TLS server name")]
     BadServerName { host: String },
+    #[error(
+        "no configuration folder to keep a self-signed certificate in (HOME is not set): give a certificate and its key"
+    )]
+    NoConfigDir,
     #[error("cannot make a self-signed certificate: {0}")]
     Generate(String),
     #[error("cannot save the self-signed certificate to {}: {reason}", path.display())]
@@ -162,10 +166,11 @@ pub fn server(options: &TlsServerOptions) -> Result<TlsServer, TlsSetupError> {
     let (cert_path, key_path, generated) = match (&options.cert, &options.key) {
         (Some(cert), Some(key)) => (cert.clone(), key.clone(), false),
         (None, None) => {
+            // Never a shared folder such as /tmp: another user could plant a key there.
             let dir = options
                 .self_signed_dir
                 .clone()
-                .unwrap_or_else(|| std::env::temp_dir().join("tcptalk-tls"));
+                .ok_or(TlsSetupError::NoConfigDir)?;
             self_signed_in(&dir)?
         }
         _ => return Err(TlsSetupError::CertWithoutKey),

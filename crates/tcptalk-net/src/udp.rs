@@ -28,6 +28,9 @@ use crate::event::{CloseReason, Event, EventSender};
 const RECEIVE_BUFFER: usize = 65_536;
 /// After the client's last message (end of stdin), how long a quiet server gets to answer.
 pub const UDP_LINGER: Duration = Duration::from_secs(1);
+/// Sources a UDP server keeps at once. Datagrams from more (a port scan, spoofed addresses)
+/// are dropped, with one warning, until some are forgotten: memory stays bounded.
+pub const MAX_UDP_SOURCES: usize = 10_000;
 /// What the kernel is asked to buffer, so a burst is not dropped while a front end is busy
 /// (it caps this at net.core.rmem_max).
 const SOCKET_BUFFER: usize = 4 << 20;
@@ -60,6 +63,8 @@ pub(crate) struct Endpoint {
     tracker: TaskTracker,
     started: Instant,
     peers: HashMap<SocketAddr, Known>,
+    /// The "too many sources" warning was given and no source has been added since.
+    warned_full: bool,
 }
 
 pub(crate) fn enlarge_buffers(socket: &socket2::Socket) {
@@ -84,6 +89,7 @@ impl Endpoint {
             tracker: TaskTracker::new(),
             started: Instant::now(),
             peers: HashMap::new(),
+            warned_full: false,
         }
     }
 
@@ -172,6 +178,20 @@ impl Endpoint {
         let live = self.peers.get(&key).is_some_and(|k| !k.conn.is_closed());
         if !live {
             self.peers.remove(&key);
+            if self.peers.len() >= MAX_UDP_SOURCES {
+                self.forget_idle();
+            }
+            if self.peers.len() >= MAX_UDP_SOURCES {
+                if !self.warned_full {
+                    self.warned_full = true;
+                    let error = NetError::TooManySources {
+                        max: MAX_UDP_SOURCES,
+                    };
+                    return self.events.emit(Event::Warning { error }).await;
+                }
+                return !self.events.is_closed();
+            }
+            self.warned_full = false;
             if matches!(self.role, Role::Client { .. }) || self.add_peer(key).await.is_none() {
                 return !self.events.is_closed();
             }

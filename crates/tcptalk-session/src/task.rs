@@ -105,8 +105,8 @@ pub(crate) struct Task {
         tcptalk_net::ConnId,
         (std::net::SocketAddr, std::net::SocketAddr),
     >,
-    /// A client's next try, when reconnect is on and it failed or was lost.
-    pending_reconnect: Option<reconnect::Pending>,
+    /// Clients' next tries, when reconnect is on and they failed or were lost.
+    pending_reconnects: Vec<reconnect::Pending>,
 }
 
 impl Task {
@@ -148,7 +148,7 @@ impl Task {
                 None
             },
             addrs: std::collections::HashMap::new(),
-            pending_reconnect: None,
+            pending_reconnects: Vec::new(),
         }
     }
 
@@ -160,6 +160,7 @@ impl Task {
 
     pub(crate) async fn run(mut self) {
         loop {
+            let next_reconnect = self.next_reconnect();
             let step = tokio::select! {
                 biased;
                 command = self.commands.recv(), if !self.closing => match command {
@@ -181,9 +182,8 @@ impl Task {
                     self.poll_rules();
                     Ok(())
                 }
-                () = sleep_until(self.pending_reconnect.as_ref().map(|p| p.at)),
-                    if self.pending_reconnect.is_some() => {
-                    self.reconnect_now();
+                () = sleep_until(next_reconnect), if next_reconnect.is_some() => {
+                    self.reconnect_due();
                     Ok(())
                 }
             };
@@ -208,6 +208,7 @@ impl Task {
 
     fn close_all(&mut self) {
         self.closing = true;
+        self.pending_reconnects.clear();
         for job in self.jobs.values() {
             job.cancel();
         }
@@ -280,10 +281,11 @@ impl Task {
                 self.start_client(config, label, attempt, retry);
             }
             Command::Stop => {
-                let mut cancelled = Vec::new();
-                if let Some(pending) = self.pending_reconnect.take() {
-                    cancelled.push((pending.attempt, PeerRef::NONE, pending.label));
-                }
+                let mut cancelled: Vec<(crate::Attempt, PeerRef, String)> = self
+                    .pending_reconnects
+                    .drain(..)
+                    .map(|p| (p.attempt, PeerRef::NONE, p.label))
+                    .collect();
                 for source in self.sources.iter_mut().filter(|s| !s.retired) {
                     source.retired = true;
                     match &source.control {
@@ -297,7 +299,8 @@ impl Task {
                             ..
                         } => {
                             handle.cancel();
-                            if !connected {
+                            // Not twice: a failed try whose retry was waiting is said above.
+                            if !connected && !cancelled.iter().any(|(a, _, _)| a == attempt) {
                                 cancelled.push((*attempt, *peer, label.clone()));
                             }
                         }

@@ -400,8 +400,6 @@ pub async fn run_client(
     let keepalive = config.keepalive.filter(|_| !datagrams);
     let mut session = terminal.session();
     session.connect_with(config, label, reconnect);
-    // Set by "reconnecting": the failure or end that follows is not the end of the run.
-    let mut retrying = false;
     let mut output = Output::new(terminal.encoding);
     let mut stdin_task: Option<tokio::task::JoinHandle<()>> = None;
     let mut interrupted = false;
@@ -431,16 +429,14 @@ pub async fn run_client(
         let reporter = &mut terminal.reporter;
         match event {
             SessionEvent::Connecting { target, .. } => reporter.connecting(&target),
-            SessionEvent::Reconnecting { after, .. } => {
-                retrying = true;
-                reporter.reconnecting(after);
-            }
+            SessionEvent::Reconnecting { after, .. } => reporter.reconnecting(after),
             SessionEvent::ConnectFailed { error, .. } => {
                 if matches!(error, NetError::Cancelled { .. }) && interrupted {
                     break Outcome::Done;
                 }
                 reporter.error(&error);
-                if std::mem::take(&mut retrying) {
+                // With --reconnect a failure is followed by the next try, not the end.
+                if reconnect && !matches!(error, NetError::Cancelled { .. }) {
                     continue;
                 }
                 break Outcome::Failed;
@@ -489,7 +485,7 @@ pub async fn run_client(
             } => {
                 output.finish(peer).await?;
                 reporter.disconnected(peer, None, &reason, counts);
-                if std::mem::take(&mut retrying) {
+                if reconnect && reason != CloseReason::ClosedByUs && !interrupted {
                     if let Some(task) = stdin_task.take() {
                         task.abort();
                     }

@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use rustls::pki_types::pem::PemObject;
@@ -86,7 +86,11 @@ pub fn self_signed_in(dir: &Path) -> Result<(PathBuf, PathBuf, bool), TlsSetupEr
         path: path.to_path_buf(),
         reason: err.to_string(),
     };
-    std::fs::create_dir_all(dir).map_err(|err| cannot_save(dir, err))?;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|err| cannot_save(dir, err))?;
     let generated = generate_self_signed().map_err(TlsSetupError::Generate)?;
     // The key first and private, then the certificate: a certificate without its key is never
     // left behind for the next run to trip over.
@@ -135,12 +139,17 @@ fn generate_self_signed() -> Result<Generated, String> {
     })
 }
 
+/// A new file (never one that is there, nor a symlink's target) with `mode` from the start,
+/// renamed into place.
 fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<()> {
     let temp = path.with_extension("pem.partial");
+    match std::fs::remove_file(&temp) {
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(err),
+        _ => {}
+    }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(mode)
         .open(&temp)?;
     file.write_all(contents)?;

@@ -63,9 +63,7 @@ impl Task {
                 }
             }
             Event::ConnectFailed { error } => {
-                if !matches!(error, NetError::Cancelled { .. }) {
-                    self.schedule_reconnect(index, false).await?;
-                }
+                let cancelled = matches!(error, NetError::Cancelled { .. });
                 // A cancel the user asked for was noted when asked.
                 if !(retired && matches!(error, NetError::Cancelled { .. })) {
                     let peer = self.client_peer(index);
@@ -79,6 +77,9 @@ impl Task {
                 if let (false, Some(attempt)) = (retired, self.attempt(index)) {
                     self.emit(SessionEvent::ConnectFailed { attempt, error })
                         .await?;
+                }
+                if !cancelled {
+                    self.schedule_reconnect(index).await?;
                 }
             }
             Event::Connected { conn } => self.on_connected(index, conn).await?,
@@ -137,9 +138,7 @@ impl Task {
                 self.record_pieces(rest);
                 self.forget_rules(conn);
                 self.forget_capture_flow(conn);
-                if reason != tcptalk_net::CloseReason::ClosedByUs {
-                    self.schedule_reconnect(index, true).await?;
-                }
+                let lost = reason != tcptalk_net::CloseReason::ClosedByUs;
                 let peer = {
                     let mut shared = self.shared.lock();
                     shared.totals.closed.received += counts.received;
@@ -161,6 +160,9 @@ impl Task {
                         counts,
                     })
                     .await?;
+                }
+                if lost {
+                    self.schedule_reconnect(index).await?;
                 }
             }
             Event::Warning { error } => {
@@ -211,9 +213,13 @@ impl Task {
                 peer,
                 connected,
                 attempt,
+                retry,
                 ..
             }) => {
                 *connected = true;
+                if let Some(retry) = retry {
+                    retry.connected();
+                }
                 (Some((label.clone(), *peer)), Some(*attempt))
             }
             _ => (None, None),
