@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::io::{self, IoSlice};
+use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::counters::{ByteCounts, Counters};
 use crate::event::{CloseReason, Event, EventSender};
-use crate::stream::{ReadSide, Stream, WriteSide};
+use crate::stream::{ReadSide, Stream, WriteSide, Written, write_some};
 use crate::tls::TlsInfo;
 
 /// How much unsent data one connection's actor holds before it pushes back on senders.
@@ -33,8 +33,6 @@ const READ_CHUNK_MIN: usize = 4 * 1024;
 /// Largest read size; a connection that keeps filling its buffer grows toward it, so floods
 /// are read in few, large reads.
 const READ_CHUNK_MAX: usize = 256 * 1024;
-/// How many queued buffers one vectored write takes.
-const MAX_IOV: usize = 64;
 /// How long a close waits to flush what was already queued.
 const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -596,31 +594,6 @@ impl Actor {
             }
         }
     }
-}
-
-enum Written {
-    Bytes(usize),
-    /// Nothing was queued: what TLS buffered went out.
-    Flushed,
-}
-
-/// Writes from the queue, or with nothing queued, flushes. One future for both, since each
-/// needs the writer; cancel-safe, so losing a `select!` race loses nothing.
-async fn write_some(writer: &mut WriteSide, queue: &VecDeque<Bytes>) -> io::Result<Written> {
-    if queue.is_empty() {
-        writer.flush().await?;
-        return Ok(Written::Flushed);
-    }
-    let slices: Vec<IoSlice<'_>> = queue
-        .iter()
-        .take(MAX_IOV)
-        .map(|b| IoSlice::new(b))
-        .collect();
-    let n = writer.write_vectored(&slices).await?;
-    if n == 0 {
-        return Err(io::ErrorKind::WriteZero.into());
-    }
-    Ok(Written::Bytes(n))
 }
 
 fn classify(err: io::Error) -> CloseReason {

@@ -1,15 +1,19 @@
 //! A connected byte stream, plain TCP or TLS over TCP, split into the halves a connection's
 //! actor reads and writes. Everything above this sees one kind of stream.
 
-use std::io;
+use std::collections::VecDeque;
+use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWrite, ReadHalf, WriteHalf};
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_rustls::TlsStream;
+
+/// How many queued buffers one vectored write takes.
+const MAX_IOV: usize = 64;
 
 pub(crate) enum Stream {
     Tcp(TcpStream),
@@ -151,4 +155,32 @@ impl AsyncWrite for WriteSide {
             WriteSide::Tls(w) => Pin::new(w).poll_shutdown(cx),
         }
     }
+}
+
+pub(crate) enum Written {
+    Bytes(usize),
+    /// Nothing was queued: what TLS buffered went out.
+    Flushed,
+}
+
+/// Writes from the queue, or with nothing queued, flushes. One future for both, since each
+/// needs the writer; cancel-safe, so losing a `select!` race loses nothing.
+pub(crate) async fn write_some(
+    writer: &mut WriteSide,
+    queue: &VecDeque<Bytes>,
+) -> io::Result<Written> {
+    if queue.is_empty() {
+        writer.flush().await?;
+        return Ok(Written::Flushed);
+    }
+    let slices: Vec<IoSlice<'_>> = queue
+        .iter()
+        .take(MAX_IOV)
+        .map(|b| IoSlice::new(b))
+        .collect();
+    let n = writer.write_vectored(&slices).await?;
+    if n == 0 {
+        return Err(io::ErrorKind::WriteZero.into());
+    }
+    Ok(Written::Bytes(n))
 }
