@@ -215,7 +215,7 @@ impl TransportForm {
                             !self.insecure,
                             egui::TextEdit::singleline(&mut self.ca_text)
                                 .hint_text(texts.system_roots)
-                                .desired_width(110.0),
+                                .desired_width(64.0),
                         )
                         .on_hover_text(texts.ca_hint)
                         .labelled_by(label.id);
@@ -226,7 +226,8 @@ impl TransportForm {
                     }
                 }
             });
-            if self.kind == Transport::Tls && side == Side::Client && self.insecure {
+            // While connected the TLS line under this row says "not verified" itself.
+            if self.kind == Transport::Tls && side == Side::Client && self.insecure && enabled {
                 ui.colored_label(crate::widgets::ERROR_TEXT, texts.insecure_warning);
             }
         });
@@ -396,7 +397,7 @@ fn interface_combo(
         .map_or_else(|| any.to_string(), ToString::to_string);
     egui::ComboBox::from_id_salt(id)
         .selected_text(shown)
-        .width(130.0)
+        .width(90.0)
         .show_ui(ui, |ui| {
             ui.selectable_value(chosen, None, any);
             for iface in interfaces {
@@ -413,6 +414,11 @@ pub fn tls_summary(ui: &mut Ui, lang: Lang, info: Option<&TlsInfo>, own: Option<
     let (head, cert) = match (info, own) {
         (Some(info), _) => {
             let head = format!("{} · {}", info.version, info.cipher);
+            let head = if info.verified {
+                head
+            } else {
+                format!("{head} · {}", lang.transport_texts().not_verified)
+            };
             (head, info.peer_certificate.as_ref())
         }
         (None, Some(own)) => (
@@ -421,15 +427,24 @@ pub fn tls_summary(ui: &mut Ui, lang: Lang, info: Option<&TlsInfo>, own: Option<
         ),
         (None, None) => return,
     };
-    let head = match cert {
-        Some(cert) => format!(
+    // The validity only for our own certificate: a peer's line must fit the 600 px window
+    // (the full details are on hover and in the history).
+    let head = match (cert, info) {
+        (Some(cert), None) => format!(
             "{head} · {} · {}",
             cert.subject,
             lang.valid_until(&cert.not_after)
         ),
-        None => head,
+        (Some(cert), Some(_)) => format!("{head} · {}", cert.subject),
+        (None, _) => head,
     };
-    ui.add(egui::Label::new(egui::RichText::new(head).size(11.0).weak()).selectable(true));
+    let head = egui::RichText::new(head).size(11.0);
+    let head = if info.is_some_and(|i| !i.verified) {
+        head.color(crate::widgets::ERROR_TEXT)
+    } else {
+        head.weak()
+    };
+    ui.add(egui::Label::new(head).selectable(true));
     if let Some(cert) = cert {
         // Two lines of 16 bytes each: whole at the window's 600 px, and easy to compare.
         let (first, second) = cert.sha256.split_at(cert.sha256.len().min(48));

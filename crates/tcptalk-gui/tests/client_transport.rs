@@ -56,6 +56,13 @@ fn a_tls_client_says_why_it_refused_and_shows_the_fingerprint_when_trusting() {
     assert!(harness.query_by_label_contains("不验证服务器").is_some());
     click(&mut harness, "连接服务器");
     wait_for(&mut harness, "the connection", |h| h.state().is_connected());
+    assert!(
+        harness
+            .query_all_by_label_contains("未验证服务器身份")
+            .count()
+            > 0,
+        "the TLS line says the server was not verified"
+    );
     let shown: String = harness
         .query_all_by_label_contains("SHA-256 ")
         .filter_map(|node| {

@@ -36,6 +36,7 @@ pub struct TransportTexts {
     pub reconnect_hint: &'static str,
     pub cancel_reconnect: &'static str,
     pub own_certificate: &'static str,
+    pub not_verified: &'static str,
 }
 
 const ZH: TransportTexts = TransportTexts {
@@ -71,6 +72,7 @@ const ZH: TransportTexts = TransportTexts {
     reconnect_hint: "连接失败或断开后自动再连：等 1 秒，然后每次加倍，最多 30 秒",
     cancel_reconnect: "取消重连",
     own_certificate: "本机证书",
+    not_verified: "未验证服务器身份",
 };
 
 const EN: TransportTexts = TransportTexts {
@@ -106,6 +108,7 @@ const EN: TransportTexts = TransportTexts {
     reconnect_hint: "After a failed or lost connection, connect again: 1 s, doubling up to 30 s",
     cancel_reconnect: "Cancel reconnect",
     own_certificate: "This server's certificate",
+    not_verified: "server NOT verified",
 };
 
 impl Lang {
