@@ -16,7 +16,7 @@ use crate::Lang;
 use crate::pacer::FramePacer;
 use crate::pane::Pane;
 use crate::rows::{HistoryView, Side};
-use crate::settings::{DEFAULT_HOST, DEFAULT_PORT, Settings, parse_encoding};
+use crate::settings::{DEFAULT_HOST, DEFAULT_PORT, Settings, parse_encoding, parse_transport};
 use crate::transport::TransportForm;
 use crate::widgets::text_width;
 
@@ -95,7 +95,7 @@ impl ClientWindow {
             started: false,
             viewport: ViewportId::ROOT,
             pacer: FramePacer::default(),
-            transport: TransportForm::default(),
+            transport: TransportForm::with_kind(parse_transport(&settings.client_transport)),
             tls: None,
             last_attempt: None,
             last_target: String::new(),
@@ -172,6 +172,7 @@ impl ClientWindow {
         settings.client_encoding = self.pane.encoding.label().into();
         settings.client_hex_send = self.pane.hex_send;
         settings.client_hex_view = self.pane.hex_view;
+        settings.client_transport = self.transport.kind.to_string();
     }
 
     /// Closes the connection (at exit, or when the window is closed).

@@ -17,7 +17,7 @@ use crate::Lang;
 use crate::pacer::FramePacer;
 use crate::pane::Pane;
 use crate::rows::{HistoryView, Side};
-use crate::settings::{DEFAULT_PORT, Settings, parse_encoding};
+use crate::settings::{DEFAULT_PORT, Settings, parse_encoding, parse_transport};
 use crate::transport::TransportForm;
 use crate::widgets::text_width;
 
@@ -91,7 +91,7 @@ impl ServerWindow {
             started: false,
             viewport: ViewportId::ROOT,
             pacer: FramePacer::default(),
-            transport: TransportForm::default(),
+            transport: TransportForm::with_kind(parse_transport(&settings.server_transport)),
             certificate: None,
         }
     }
@@ -177,6 +177,7 @@ impl ServerWindow {
         settings.server_encoding = self.pane.encoding.label().into();
         settings.server_hex_send = self.pane.hex_send;
         settings.server_hex_view = self.pane.hex_view;
+        settings.server_transport = self.transport.kind.to_string();
     }
 
     /// Stops the server (at exit).

@@ -30,6 +30,9 @@ pub struct Settings {
     /// History each window keeps in memory, in MiB; older lines go to a spool file (and the
     /// `--log` file) and 保存历史 still writes them. 0 keeps only the newest chunk.
     pub history_limit_mib: u64,
+    /// 传输方式 of each window: TCP, UDP or TLS.
+    pub server_transport: String,
+    pub client_transport: String,
 }
 
 /// The default of [`Settings::history_limit_mib`]: the core's default (64 MiB, about 800,000
@@ -50,6 +53,8 @@ impl Default for Settings {
             server_hex_view: false,
             client_hex_view: false,
             history_limit_mib: DEFAULT_HISTORY_MIB,
+            server_transport: "TCP".into(),
+            client_transport: "TCP".into(),
         }
     }
 }
@@ -60,6 +65,15 @@ impl Settings {
         let max_bytes =
             usize::try_from(self.history_limit_mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
         HistoryLimits { max_bytes }
+    }
+}
+
+/// Reads a remembered transport name; anything unknown means TCP.
+pub fn parse_transport(name: &str) -> tcptalk_net::Transport {
+    match name {
+        "UDP" => tcptalk_net::Transport::Udp,
+        "TLS" => tcptalk_net::Transport::Tls,
+        _ => tcptalk_net::Transport::Tcp,
     }
 }
 
@@ -88,5 +102,14 @@ mod tests {
             assert_eq!(parse_encoding(encoding.label()), encoding);
         }
         assert_eq!(parse_encoding("EBCDIC"), TextEncoding::Utf8);
+    }
+
+    #[test]
+    fn transport_names_round_trip() {
+        use tcptalk_net::Transport;
+        for transport in [Transport::Tcp, Transport::Udp, Transport::Tls] {
+            assert_eq!(parse_transport(&transport.to_string()), transport);
+        }
+        assert_eq!(parse_transport("SCTP"), Transport::Tcp);
     }
 }

@@ -20,7 +20,8 @@ use crate::rows::Side;
 /// form to start with.
 #[derive(Debug, Clone)]
 pub struct TransportPreset {
-    pub kind: Transport,
+    /// `None`: the remembered choice stays.
+    pub kind: Option<Transport>,
     pub cert: Option<PathBuf>,
     pub key: Option<PathBuf>,
     pub ca: Option<PathBuf>,
@@ -36,7 +37,7 @@ pub struct TransportPreset {
 impl Default for TransportPreset {
     fn default() -> Self {
         TransportPreset {
-            kind: Transport::Tcp,
+            kind: None,
             cert: None,
             key: None,
             ca: None,
@@ -103,6 +104,14 @@ fn path(text: &str) -> Option<PathBuf> {
 }
 
 impl TransportForm {
+    /// The form with `kind` chosen (remembered from the last run).
+    pub fn with_kind(kind: Transport) -> Self {
+        TransportForm {
+            kind,
+            ..TransportForm::default()
+        }
+    }
+
     /// Fills the form from the command line.
     pub fn apply(&mut self, preset: &TransportPreset) {
         let text = |p: &Option<PathBuf>| {
@@ -110,7 +119,9 @@ impl TransportForm {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default()
         };
-        self.kind = preset.kind;
+        if let Some(kind) = preset.kind {
+            self.kind = kind;
+        }
         self.cert_text = text(&preset.cert);
         self.key_text = text(&preset.key);
         self.ca_text = text(&preset.ca);

@@ -285,12 +285,13 @@ impl ClientNetArgs {
     }
 }
 
+/// The transport the flags ask for; `None` (no flag) keeps the window's remembered one.
 #[cfg(feature = "gui")]
-fn kind(udp: bool, tls: bool) -> tcptalk_net::Transport {
+fn kind(udp: bool, tls: bool) -> Option<tcptalk_net::Transport> {
     match (udp, tls) {
-        (true, _) => tcptalk_net::Transport::Udp,
-        (_, true) => tcptalk_net::Transport::Tls,
-        _ => tcptalk_net::Transport::Tcp,
+        (true, _) => Some(tcptalk_net::Transport::Udp),
+        (_, true) => Some(tcptalk_net::Transport::Tls),
+        _ => None,
     }
 }
 
