@@ -179,7 +179,6 @@ async fn resolve_bind(config: &ServerConfig, v4_only: bool) -> Result<SocketAddr
 async fn bind_udp(config: &ServerConfig, options: &UdpOptions) -> Result<UdpSocket, NetError> {
     // An IPv4 group is joined on an IPv4 socket.
     let v4_only = matches!(&options.multicast, Some(m) if m.group.is_ipv4());
-    let addr = resolve_bind(config, v4_only).await?;
     let open = |addr: SocketAddr, dual_stack: bool| -> io::Result<Socket> {
         let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
         if addr.is_ipv6() {
@@ -194,20 +193,33 @@ async fn bind_udp(config: &ServerConfig, options: &UdpOptions) -> Result<UdpSock
         socket.bind(&addr.into())?;
         Ok(socket)
     };
-    let any = matches!(config.bind, BindAddr::Any) && !v4_only;
-    let socket = match open(addr, any) {
-        Ok(socket) => socket,
-        Err(err) if any && is_family_unsupported(&err) => {
-            let any4 = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), config.port);
-            open(any4, false).map_err(|err| NetError::from_listen(any4, err))?
-        }
-        Err(err) => return Err(NetError::from_listen(addr, err)),
-    };
+    let socket = bind_with(config, v4_only, open).await?;
     options
         .apply_sending(&socket)
         .map_err(|err| NetError::io("cannot set the UDP socket's options", err))?;
     options.join(&socket)?;
     UdpSocket::from_std(socket.into()).map_err(|err| NetError::io("cannot use the UDP socket", err))
+}
+
+/// Says where the server listens (the real port when port 0 was asked for); `None` when it
+/// cannot, or nobody listens to the events any more.
+async fn announce_listening(
+    local: io::Result<SocketAddr>,
+    events: &EventSender,
+) -> Option<SocketAddr> {
+    let local = match local {
+        Ok(local) => local,
+        Err(source) => {
+            let error = NetError::io("cannot read the listening address", source);
+            events.emit(Event::ListenFailed { error }).await;
+            return None;
+        }
+    };
+    tracing::info!(%local, "listening");
+    events
+        .emit(Event::Listening { local })
+        .await
+        .then_some(local)
 }
 
 async fn serve_udp(
@@ -217,18 +229,9 @@ async fn serve_udp(
     totals: Arc<Counters>,
     idle: Duration,
 ) {
-    let local = match socket.local_addr() {
-        Ok(local) => local,
-        Err(source) => {
-            let error = NetError::io("cannot read the bound address", source);
-            events.emit(Event::ListenFailed { error }).await;
-            return;
-        }
-    };
-    if !events.emit(Event::Listening { local }).await {
+    let Some(local) = announce_listening(socket.local_addr(), &events).await else {
         return;
-    }
-    tracing::info!(%local, "UDP bound");
+    };
     let role = udp::Role::Server { idle };
     udp::Endpoint::new(socket, role, events.clone(), shutdown.clone(), totals)
         .run()
@@ -241,35 +244,26 @@ async fn serve_udp(
 /// Binds a listening socket as `config` says. `SO_REUSEADDR` is set so a server can listen
 /// again on its port right after stopping, while old connections sit in TIME_WAIT.
 pub async fn bind(config: &ServerConfig) -> Result<TcpListener, NetError> {
-    let port = config.port;
-    match &config.bind {
-        BindAddr::Any => {
-            let any6 = SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port);
-            match listen_on(any6, true) {
-                Ok(listener) => Ok(listener),
-                // No IPv6 on this machine: fall back to IPv4 only.
-                Err(err) if is_family_unsupported(&err) => {
-                    let any4 = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port);
-                    listen_on(any4, false).map_err(|err| NetError::from_listen(any4, err))
-                }
-                Err(err) => Err(NetError::from_listen(any6, err)),
-            }
+    bind_with(config, false, listen_on).await
+}
+
+/// Resolves where `config` binds and opens a socket there with `open(addr, dual_stack)`. The
+/// wildcard is the IPv6 one on a dual-stack socket (unless `v4_only`), falling back to IPv4
+/// only on a machine without IPv6.
+async fn bind_with<T>(
+    config: &ServerConfig,
+    v4_only: bool,
+    open: impl Fn(SocketAddr, bool) -> io::Result<T>,
+) -> Result<T, NetError> {
+    let addr = resolve_bind(config, v4_only).await?;
+    let any = matches!(config.bind, BindAddr::Any) && !v4_only;
+    match open(addr, any) {
+        Ok(socket) => Ok(socket),
+        Err(err) if any && is_family_unsupported(&err) => {
+            let any4 = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), config.port);
+            open(any4, false).map_err(|err| NetError::from_listen(any4, err))
         }
-        BindAddr::Ip(ip) => {
-            let addr = SocketAddr::new(*ip, port);
-            listen_on(addr, false).map_err(|err| NetError::from_listen(addr, err))
-        }
-        BindAddr::Host(host) => {
-            let addr = crate::resolve(host, port)
-                .await?
-                .into_iter()
-                .next()
-                .ok_or_else(|| NetError::NameNotResolved {
-                    host: host.clone(),
-                    reason: "no addresses found".into(),
-                })?;
-            listen_on(addr, false).map_err(|err| NetError::from_listen(addr, err))
-        }
+        Err(err) => Err(NetError::from_listen(addr, err)),
     }
 }
 
@@ -336,18 +330,9 @@ async fn serve(
     totals: Arc<Counters>,
     accepting: Accepting,
 ) {
-    let local = match listener.local_addr() {
-        Ok(local) => local,
-        Err(source) => {
-            let error = NetError::io("cannot read the listening address", source);
-            events.emit(Event::ListenFailed { error }).await;
-            return;
-        }
-    };
-    if !events.emit(Event::Listening { local }).await {
+    let Some(local) = announce_listening(listener.local_addr(), &events).await else {
         return;
-    }
-    tracing::info!(%local, "listening");
+    };
     let tracker = TaskTracker::new();
     let mut backoff = Duration::from_millis(10);
     let mut spare_fd = SpareFd::open();

@@ -120,6 +120,26 @@ impl Lines {
     }
 }
 
+/// Starts `cmd` with stdin, stdout and stderr piped: the process, its stderr lines and its
+/// stdout, each read on a thread of its own.
+fn spawn_piped(cmd: &mut Command) -> (Proc, Lines, tls_peers::Output) {
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut proc = Proc::spawn(cmd);
+    let lines = Lines::new(proc.child.stderr.take().expect("stderr"));
+    let output = tls_peers::Output::new(proc.child.stdout.take().expect("stdout"));
+    (proc, lines, output)
+}
+
+/// Writes `text` to a child's stdin, now.
+fn say(proc: &mut Proc, text: &str) {
+    use std::io::Write;
+    let stdin = proc.child.stdin.as_mut().expect("stdin");
+    stdin.write_all(text.as_bytes()).expect("write stdin");
+    stdin.flush().expect("flush");
+}
+
 fn json(line: &str) -> serde_json::Value {
     serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON: {line:?}: {e}"))
 }

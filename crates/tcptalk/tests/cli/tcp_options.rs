@@ -3,25 +3,20 @@
 //! (`ss -o`), and the local address a connection comes from.
 
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use tcptalk_testkit::{Peer, free_port};
 
 use super::tls_peers::Output;
-use super::{BIN, Lines, Proc, json};
+use super::{BIN, Lines, Proc, json, spawn_piped};
 
 fn client(args: &[&str]) -> (Proc, Lines, Output) {
-    let mut cmd = Command::new(BIN);
-    cmd.args(["client", "--no-gui", "--json"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut proc = Proc::spawn(&mut cmd);
-    let lines = Lines::new(proc.child.stderr.take().expect("stderr"));
-    let output = Output::new(proc.child.stdout.take().expect("stdout"));
-    (proc, lines, output)
+    spawn_piped(
+        Command::new(BIN)
+            .args(["client", "--no-gui", "--json"])
+            .args(args),
+    )
 }
 
 #[test]

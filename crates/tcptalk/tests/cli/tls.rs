@@ -2,34 +2,22 @@
 //! ssl module. The fingerprints tcptalk prints are compared with `openssl x509`'s, and every
 //! refusal must say why in words.
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tcptalk_testkit::{Peer, free_port};
 
 use super::tls_peers::{Output, expired_cert, openssl_cert, openssl_fingerprint, wait_for_port};
-use super::{BIN, Lines, Proc, json, json_server, require, temp_dir};
+use super::{BIN, Lines, Proc, json, json_server, require, say, spawn_piped, temp_dir};
 
 /// `tcptalk client --no-gui --json --tls` with `extra`, its stdin piped.
 fn tls_client(host: &str, port: u16, extra: &[&str]) -> (Proc, Lines, Output) {
-    let mut cmd = Command::new(BIN);
-    cmd.args(["client", "--no-gui", "--json", "--tls", host, "--port"])
-        .arg(port.to_string())
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut proc = Proc::spawn(&mut cmd);
-    let lines = Lines::new(proc.child.stderr.take().expect("stderr"));
-    let output = Output::new(proc.child.stdout.take().expect("stdout"));
-    (proc, lines, output)
-}
-
-fn say(proc: &mut Proc, text: &str) {
-    let stdin = proc.child.stdin.as_mut().expect("stdin");
-    stdin.write_all(text.as_bytes()).expect("write stdin");
-    stdin.flush().expect("flush");
+    spawn_piped(
+        Command::new(BIN)
+            .args(["client", "--no-gui", "--json", "--tls", host, "--port"])
+            .arg(port.to_string())
+            .args(extra),
+    )
 }
 
 /// A client that must fail: its one error line, and the time it took.

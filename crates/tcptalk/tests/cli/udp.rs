@@ -2,14 +2,13 @@
 //! the largest one too), sources as clients that are forgotten when idle, "port unreachable",
 //! broadcast on loopback, a port in use, and multicast between two network namespaces.
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use tcptalk_testkit::Peer;
 
 use super::tls_peers::Output;
-use super::{BIN, Lines, Proc, json, temp_dir};
+use super::{BIN, Lines, Proc, json, say, spawn_piped, temp_dir};
 
 fn free_udp_port() -> u16 {
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
@@ -17,21 +16,7 @@ fn free_udp_port() -> u16 {
 }
 
 fn tcptalk(args: &[&str]) -> (Proc, Lines, Output) {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut proc = Proc::spawn(&mut cmd);
-    let lines = Lines::new(proc.child.stderr.take().expect("stderr"));
-    let output = Output::new(proc.child.stdout.take().expect("stdout"));
-    (proc, lines, output)
-}
-
-fn say(proc: &mut Proc, text: &str) {
-    let stdin = proc.child.stdin.as_mut().expect("stdin");
-    stdin.write_all(text.as_bytes()).expect("write stdin");
-    stdin.flush().expect("flush");
+    spawn_piped(Command::new(BIN).args(args))
 }
 
 /// Two python sockets send to the server; each prints what it receives, one line per datagram.

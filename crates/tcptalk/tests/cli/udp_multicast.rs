@@ -3,10 +3,10 @@
 //! the other side; then tcptalk sends to the group, which needs no join, and python hears it.
 //! Nothing leaves this machine.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use super::tls_peers::Output;
-use super::{BIN, Lines, Proc, json};
+use super::{BIN, Lines, Proc, json, say, spawn_piped};
 
 const GROUP: &str = "239.7.7.7";
 
@@ -72,13 +72,7 @@ impl Drop for Pair {
 }
 
 fn spawn(mut cmd: Command) -> (Proc, Lines, Output) {
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut proc = Proc::spawn(&mut cmd);
-    let lines = Lines::new(proc.child.stderr.take().expect("stderr"));
-    let output = Output::new(proc.child.stdout.take().expect("stdout"));
-    (proc, lines, output)
+    spawn_piped(&mut cmd)
 }
 
 const SEND_TO_GROUP: &str = r#"
@@ -169,11 +163,6 @@ fn multicast_is_joined_on_the_chosen_interface_and_sent_without_a_join() {
         ],
     ));
     client_lines.expect("\"connected\"");
-    {
-        use std::io::Write;
-        let stdin = client.child.stdin.as_mut().expect("stdin");
-        stdin.write_all(b"hello group\n").expect("write");
-        stdin.flush().expect("flush");
-    }
+    say(&mut client, "hello group\n");
     heard.expect(&format!("b'hello group\\n' {a_addr}"));
 }
