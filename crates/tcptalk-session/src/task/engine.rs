@@ -248,19 +248,14 @@ impl Task {
             });
             label
         };
-        let history = self.shared.lock().peers.get(id).map(|p| p.history);
-        let tls = self
+        let (history, tls, transport) = self
             .shared
             .lock()
             .peers
             .get(id)
-            .and_then(|p| p.conn.tls().cloned());
-        let transport = self
-            .shared
-            .lock()
-            .peers
-            .get(id)
-            .map_or(Transport::Tcp, |p| p.conn.transport());
+            .map_or((None, None, Transport::Tcp), |p| {
+                (Some(p.history), p.conn.tls().cloned(), p.conn.transport())
+            });
         self.notice(
             history.unwrap_or(PeerRef::NONE),
             Notice::Connected {
