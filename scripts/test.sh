@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace. Installs the test peers (nc, socat, ncat, python3, tshark, Xvfb) first
+# Runs every test of the workspace. Installs the test peers (nc, socat, ncat, python3, tshark, Xvfb, AT-SPI) first
 # when they are missing and we are root, as on a fresh Debian machine or in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,11 @@ command -v tshark >/dev/null || need+=(tshark)
 command -v openssl >/dev/null || need+=(openssl)
 # The real-window benchmark's smoke test runs the windows under Xvfb.
 command -v Xvfb >/dev/null || need+=(xvfb)
+# The windows read over AT-SPI as a screen reader does (tests/atspi/windows.py).
+command -v dbus-run-session >/dev/null || need+=(dbus)
+command -v gdbus >/dev/null || need+=(libglib2.0-bin)
+[ -x /usr/libexec/at-spi-bus-launcher ] || need+=(at-spi2-core)
+/usr/bin/python3 -c 'import pyatspi' 2>/dev/null || need+=(python3-pyatspi)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         echo "installing test peers: ${need[*]}"

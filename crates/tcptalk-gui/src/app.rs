@@ -165,6 +165,12 @@ impl TcptalkApp {
     }
 }
 
+/// Gives the window's accessibility node its title, as screen readers name a frame: egui leaves
+/// the root of each viewport's tree unnamed.
+fn name_window(ctx: &egui::Context, title: &str) {
+    ctx.accesskit_node_builder(egui::accesskit_root_id(), |node| node.set_label(title));
+}
+
 fn client_viewport() -> ViewportId {
     ViewportId::from_hash_of("tcptalk-client")
 }
@@ -175,12 +181,18 @@ impl eframe::App for TcptalkApp {
             self.pacer
                 .frame_took(std::time::Duration::from_secs_f32(took.max(0.0)));
         }
+        let title = self.title(self.lang);
         match (&mut self.server, &mut self.client) {
             (Some(server), client) => {
                 server.show(ui);
+                name_window(ui.ctx(), title);
+                if let (Some(client), Some(port)) = (client.as_mut(), server.port_for_clients()) {
+                    client.follow_server_port(port);
+                }
                 if let Some(client) = client
                     && self.client_open
                 {
+                    let lang = self.lang;
                     let builder = ViewportBuilder::default()
                         .with_title(self.lang.texts().client_title)
                         .with_inner_size(WINDOW_SIZE)
@@ -191,6 +203,7 @@ impl eframe::App for TcptalkApp {
                         builder,
                         |ui, _class| {
                             client.show(ui);
+                            name_window(ui.ctx(), lang.texts().client_title);
                             ui.input(|input| input.viewport().close_requested())
                         },
                     );
@@ -200,7 +213,10 @@ impl eframe::App for TcptalkApp {
                     }
                 }
             }
-            (None, Some(client)) => client.show(ui),
+            (None, Some(client)) => {
+                client.show(ui);
+                name_window(ui.ctx(), title);
+            }
             (None, None) => {}
         }
         self.sync_lang(ui.ctx());

@@ -62,6 +62,9 @@ pub struct ClientWindow {
     /// disconnected).
     last_attempt: Option<Attempt>,
     last_target: String,
+    /// The user typed into 端口 (or the command line gave one): the port no longer follows the
+    /// server window's.
+    port_chosen: bool,
 }
 
 impl ClientWindow {
@@ -99,6 +102,7 @@ impl ClientWindow {
             tls: None,
             last_attempt: None,
             last_target: String::new(),
+            port_chosen: false,
         }
     }
 
@@ -120,8 +124,22 @@ impl ClientWindow {
         self.host_text = host.to_string();
     }
 
+    /// A port the user chose: it stays, whatever the server window does.
     pub fn set_port(&mut self, port: u16) {
         self.port_text = port.to_string();
+        self.port_chosen = true;
+    }
+
+    /// With both windows open, 端口 follows the server window's (the tutorial's test: start the
+    /// server, then connect) until the user types a port of their own.
+    pub fn follow_server_port(&mut self, port: u16) {
+        if !self.port_chosen && self.phase.is_none() && self.port_text != port.to_string() {
+            self.port_text = port.to_string();
+        }
+    }
+
+    pub fn port_text(&self) -> &str {
+        &self.port_text
     }
 
     /// Starts connecting at the first frame, as if 连接服务器 had been clicked.
@@ -289,6 +307,7 @@ impl ClientWindow {
                    transport: Option<&mut TransportForm>| {
             let mut clicked = false;
             let mut entered = false;
+            let mut typed = false;
             ui.horizontal(|ui| {
                 let label = ui.label(label);
                 ui.add_space((label_width - label.rect.width()).max(0.0));
@@ -307,13 +326,14 @@ impl ClientWindow {
                         .id(self.pane.id(id))
                         .desired_width(ui.available_width());
                     let response = ui.add_enabled(idle, field).labelled_by(label.id);
+                    typed = response.changed();
                     entered = response.lost_focus()
                         && ui.input(|input| input.key_pressed(egui::Key::Enter));
                 });
             });
-            (clicked, entered)
+            (clicked, entered, typed)
         };
-        let (clicked, entered) = row(
+        let (clicked, entered, _) = row(
             ui,
             texts.server_ip,
             &mut self.host_text,
@@ -322,7 +342,7 @@ impl ClientWindow {
             None,
         );
         connect |= clicked || (entered && idle);
-        let (clicked, entered) = row(
+        let (clicked, entered, typed) = row(
             ui,
             texts.port,
             &mut self.port_text,
@@ -336,6 +356,7 @@ impl ClientWindow {
         if self.is_connected() {
             crate::transport::tls_summary(ui, lang, self.tls.as_deref(), None);
         }
+        self.port_chosen |= typed;
         disconnect |= clicked;
         connect |= entered && idle;
         if connect {

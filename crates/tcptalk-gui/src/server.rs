@@ -167,6 +167,14 @@ impl ServerWindow {
         }
     }
 
+    /// The port a client should connect to: where the server listens, else what 端口 says.
+    pub fn port_for_clients(&self) -> Option<u16> {
+        match self.local_addr() {
+            Some(addr) => Some(addr.port()),
+            None => self.port_text.trim().parse().ok().filter(|port| *port != 0),
+        }
+    }
+
     pub fn client_count(&self) -> usize {
         self.peers.len()
     }

@@ -38,9 +38,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// Our own warnings, and only errors from the window stack: winit, eframe and the font loaders
+/// warn on every normal start under Xvfb or a remote desktop (XSETTINGS, a 0 mm display), which
+/// says nothing to a user. `RUST_LOG` shows everything again (`RUST_LOG=warn`, `=debug`).
+const DEFAULT_LOG_FILTER: &str = "error,tcptalk=warn,tcptalk_core=warn,tcptalk_net=warn,\
+    tcptalk_session=warn,tcptalk_gui=warn";
+
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

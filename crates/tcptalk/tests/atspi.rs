@@ -1,0 +1,58 @@
+//! The real windows as a screen reader reads them: `tests/atspi/windows.py` finds every control
+//! over AT-SPI (the accessibility bus Orca uses), checks each has a name, and drives a listen /
+//! connect / disconnect / stop cycle through AT-SPI actions, checking which buttons are enabled
+//! and disabled at each step. It runs in a D-Bus session of its own with its own Xvfb;
+//! `scripts/test.sh` installs what it needs (python3-pyatspi, at-spi2-core, xvfb, dbus).
+
+#![cfg(feature = "gui")]
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Mutex;
+
+/// One window process at a time: three software-rendered windows at once on a 2-core CI
+/// machine would only test the machine.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn check_windows(mode: &str) {
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/atspi/windows.py");
+    let output = Command::new("dbus-run-session")
+        .args(["--", "/usr/bin/python3"])
+        .arg(&script)
+        .arg(env!("CARGO_BIN_EXE_tcptalk"))
+        .arg(mode)
+        .output()
+        .expect("cannot run dbus-run-session (Debian's dbus package; scripts/test.sh installs it)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // libatspi warns about AccessKit's event signatures; those lines say nothing about us.
+    let stderr: String = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter(|line| !line.contains("dbind-WARNING") && !line.trim().is_empty())
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert!(
+        output.status.success() && stdout.trim_end().ends_with("ok"),
+        "AT-SPI check of `tcptalk {mode}` failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    println!("{stdout}");
+}
+
+/// `tcptalk`: both windows on the bus; the client's port follows the server's.
+#[test]
+fn both_windows_read_right_over_atspi() {
+    check_windows("both");
+}
+
+#[test]
+fn server_window_reads_right_over_atspi() {
+    check_windows("server");
+}
+
+#[test]
+fn client_window_reads_right_over_atspi() {
+    check_windows("client");
+}

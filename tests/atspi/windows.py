@@ -1,0 +1,300 @@
+#!/usr/bin/python3
+"""Reads tcptalk's real windows the way a screen reader does: over AT-SPI.
+
+Starts its own X server (Xvfb), the accessibility bus and tcptalk, then finds every control by
+its role and name in the accessibility tree, clicks the buttons through AT-SPI actions, types
+through the editable-text interface, and checks names and enabled / disabled states through a
+listen / connect / disconnect / stop cycle. Orca sees what this script sees.
+
+Run it inside a D-Bus session of its own (the Rust test does):
+    dbus-run-session -- /usr/bin/python3 tests/atspi/windows.py TCPTALK both|server|client
+
+Needs Debian's python3-pyatspi, at-spi2-core, xvfb, dbus and libglib2.0-bin (gdbus).
+Exit 0 when every check held; otherwise it says which and exits 1.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+# Imported once the accessibility bus is up (`run`): libatspi connects to it on import.
+pyatspi = None
+
+# Roles a person operates: each must have a name a screen reader can say.
+CONTROL_ROLES = {
+    "push button",
+    "toggle button",
+    "check box",
+    "radio button",
+    "combo box",
+    "entry",
+    "password text",
+    "menu item",
+    "page tab",
+    "slider",
+    "spin button",
+    "link",
+}
+
+WAIT = 20.0
+
+
+class Failed(Exception):
+    pass
+
+
+def wait_for(what, predicate, timeout=WAIT):
+    """Polls `predicate` until it returns something true; fails naming `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as err:  # the tree changes under us while the window redraws
+            last_error = err
+        time.sleep(0.1)
+    raise Failed(f"timed out after {timeout:.0f} s waiting for {what}" + (
+        f" (last error: {last_error})" if last_error else ""))
+
+
+def walk(node):
+    yield node
+    for index in range(node.childCount):
+        child = node.getChildAtIndex(index)
+        if child is not None:
+            yield from walk(child)
+
+
+def app_of(pid):
+    for app in pyatspi.Registry.getDesktop(0):
+        if app is not None and app.get_process_id() == pid:
+            return app
+    return None
+
+
+def frames(app):
+    return {app.getChildAtIndex(i).name: app.getChildAtIndex(i) for i in range(app.childCount)}
+
+
+def find(frame, role, name):
+    for node in walk(frame):
+        if node.getRoleName() == role and node.name == name:
+            return node
+    raise Failed(f"no {role} named {name!r} in the {frame.name!r} window")
+
+
+def enabled(node):
+    states = node.getState()
+    return states.contains(pyatspi.STATE_ENABLED) and states.contains(pyatspi.STATE_SENSITIVE)
+
+
+def expect_states(frame, enabled_names, disabled_names, role="push button"):
+    """Waits until each named control is enabled / disabled as expected."""
+    def holds():
+        return all(enabled(find(frame, role, name)) for name in enabled_names) and not any(
+            enabled(find(frame, role, name)) for name in disabled_names)
+    wait_for(f"{frame.name}: enabled {enabled_names}, disabled {disabled_names}", holds)
+    print(f"  {frame.name}: enabled {enabled_names}, disabled {disabled_names}")
+
+
+def click(frame, name):
+    button = find(frame, "push button", name)
+    if not enabled(button):
+        raise Failed(f"{name!r} in {frame.name!r} is disabled, cannot click it")
+    action = button.queryAction()
+    if not action.doAction(0):
+        raise Failed(f"the click action of {name!r} failed")
+    print(f"  clicked {name}")
+
+
+def entry_text(frame, name):
+    text = find(frame, "entry", name).queryText()
+    return text.getText(0, -1)
+
+
+def type_into(frame, name, value):
+    find(frame, "entry", name).queryEditableText().setTextContents(value)
+    wait_for(f"{name!r} in {frame.name!r} to read {value!r}",
+             lambda: entry_text(frame, name) == value)
+    print(f"  typed {value!r} into {name}")
+
+
+def status(frame, value):
+    """The status icon's name follows the state: 已连接 / 未连接."""
+    wait_for(f"the status of {frame.name!r} to be {value!r}",
+             lambda: any(node.getRoleName() == "image" and node.name == value
+                         for node in walk(frame)))
+    print(f"  {frame.name}: status {value}")
+
+
+def check_names(frame):
+    unnamed = []
+    count = 0
+    for node in walk(frame):
+        if node.getRoleName() in CONTROL_ROLES:
+            count += 1
+            if not (node.name or "").strip():
+                parent = node.parent
+                unnamed.append(f"{node.getRoleName()} (in {parent.getRoleName()} "
+                               f"{parent.name!r})")
+    if unnamed:
+        raise Failed(f"{frame.name!r}: {len(unnamed)} of {count} controls have no name: "
+                     + ", ".join(unnamed))
+    if count < 10:
+        raise Failed(f"{frame.name!r}: only {count} controls on the bus")
+    print(f"  {frame.name}: all {count} controls named")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_cycle(frame, port, connect):
+    """Listen on `port`, let `connect()` bring a client, then stop."""
+    expect_states(frame, ["启动服务器"], ["停止服务器"])
+    type_into(frame, "端口：", str(port))
+    click(frame, "启动服务器")
+    expect_states(frame, ["停止服务器"], ["启动服务器"])
+    if enabled(find(frame, "entry", "端口：")):
+        raise Failed("端口 can still be edited while listening")
+    done = connect()
+    status(frame, "已连接")
+    done()
+    click(frame, "停止服务器")
+    expect_states(frame, ["启动服务器"], ["停止服务器"])
+    status(frame, "未连接")
+
+
+def run(tcptalk, mode, scratch, procs):
+    read_fd, write_fd = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp", "-screen", "0", "1400x900x24"],
+        pass_fds=[write_fd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs.append(xvfb)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        display = pipe.readline().strip()
+    if not display:
+        raise Failed("Xvfb did not start")
+    # Assistive technology on: what Orca sets when it starts; AccessKit waits for it. The call
+    # also starts the accessibility bus (D-Bus activates at-spi-bus-launcher).
+    wait_for("the accessibility bus", lambda: subprocess.run(
+        ["gdbus", "call", "--session", "--dest", "org.a11y.Bus", "--object-path",
+         "/org/a11y/bus", "--method", "org.freedesktop.DBus.Properties.Set",
+         "org.a11y.Status", "IsEnabled", "<true>"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0)
+    global pyatspi
+    import pyatspi
+
+    env = dict(os.environ, DISPLAY=f":{display}", HOME=scratch, XDG_DATA_HOME=scratch,
+               XDG_CONFIG_HOME=scratch, LANG="zh_CN.UTF-8")
+    env.pop("WAYLAND_DISPLAY", None)
+    args = {"both": [], "server": ["server"], "client": ["client"]}[mode]
+    peer = None
+    if mode == "client":
+        peer = socket.socket()
+        peer.bind(("127.0.0.1", 0))
+        peer.listen(4)
+        args += ["--port", str(peer.getsockname()[1])]
+    app_proc = subprocess.Popen([tcptalk, *args, "--lang", "zh"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=open(f"{scratch}/stderr", "w"))
+    procs.append(app_proc)
+
+    want = {"both": ["服务器", "客户端"], "server": ["服务器"], "client": ["客户端"]}[mode]
+    app = wait_for(f"tcptalk {mode} on the accessibility bus with windows {want}",
+                   lambda: (a := app_of(app_proc.pid)) and all(
+                       name in frames(a) for name in want) and a)
+    print(f"tcptalk {' '.join(args) or '(both windows)'}: windows {sorted(frames(app))}")
+    windows = frames(app)
+    for name in want:
+        check_names(windows[name])
+
+    if mode == "both":
+        server, client = windows["服务器"], windows["客户端"]
+        port = free_port()
+
+        def connect():
+            # The tutorial's flow: the client's port followed the server's, nothing to edit.
+            wait_for(f"the client's 端口 to follow the server's ({port})",
+                     lambda: entry_text(client, "端口：") == str(port))
+            print(f"  客户端 端口 followed: {port}")
+            expect_states(client, ["连接服务器"], ["断开连接"])
+            click(client, "连接服务器")
+            expect_states(client, ["断开连接"], ["连接服务器"])
+            status(client, "已连接")
+
+            def done():
+                click(client, "断开连接")
+                expect_states(client, ["连接服务器"], ["断开连接"])
+                status(client, "未连接")
+                status(server, "未连接")
+            return done
+        server_cycle(server, port, connect)
+    elif mode == "server":
+        port = free_port()
+
+        def connect():
+            peer = socket.create_connection(("127.0.0.1", port), timeout=5)
+
+            def done():
+                peer.close()
+                status(windows["服务器"], "未连接")
+            return done
+        server_cycle(windows["服务器"], port, connect)
+    else:
+        peer.settimeout(WAIT)
+        frame = windows["客户端"]
+        expect_states(frame, ["连接服务器"], ["断开连接"])
+        click(frame, "连接服务器")
+        accepted, _ = peer.accept()
+        expect_states(frame, ["断开连接"], ["连接服务器"])
+        status(frame, "已连接")
+        click(frame, "断开连接")
+        expect_states(frame, ["连接服务器"], ["断开连接"])
+        status(frame, "未连接")
+        accepted.close()
+        peer.close()
+    if app_proc.poll() is not None:
+        raise Failed(f"tcptalk exited with {app_proc.returncode}")
+    # A normal start and a normal cycle print nothing (RUST_LOG shows more).
+    said = open(f"{scratch}/stderr").read()
+    if said.strip():
+        raise Failed(f"tcptalk printed on stderr during a normal run:\n{said}")
+    print("  stderr: quiet")
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[2] not in ("both", "server", "client"):
+        sys.exit(__doc__)
+    procs = []
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            run(sys.argv[1], sys.argv[2], scratch, procs)
+        except Failed as err:
+            print(f"FAILED: {err}", file=sys.stderr)
+            try:
+                print(open(f"{scratch}/stderr").read(), file=sys.stderr)
+            except OSError:
+                pass
+            sys.exit(1)
+        finally:
+            for proc in reversed(procs):
+                proc.terminate()
+            for proc in reversed(procs):
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
