@@ -88,10 +88,11 @@ paste_text() {
 
 shot 01_both_initial
 
-# 启动服务器 (top right of the server window), then 连接服务器 (top right of the client window).
-click_in "$server" 462 18
+# 启动服务器 (top right of the server window, under the tab bar), then 连接服务器 (top right
+# of the client window).
+click_in "$server" 462 44
 sleep 0.5
-click_in "$client" 547 18
+click_in "$client" 550 44
 sleep 1
 shot 02_connected
 
@@ -116,7 +117,7 @@ sleep 1
 shot 03_messages
 
 # 断开连接 (second row of the client window).
-click_in "$client" 547 42
+click_in "$client" 550 67
 sleep 1
 shot 04_after_disconnect
 

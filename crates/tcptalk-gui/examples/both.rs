@@ -26,5 +26,6 @@ fn main() -> Result<(), tcptalk_gui::GuiError> {
         log: None,
         server_transport: Default::default(),
         client_transport: Default::default(),
+        theme: None,
     })
 }

@@ -1,7 +1,8 @@
 //! The eframe application: one process, one engine runtime, the server window in the root
-//! viewport and the client window in a second one (or either alone).
+//! viewport and the client window in a second one (or either alone). Each window holds its
+//! sessions as tabs ([`crate::tabs`]); its first tab is the tutorial's window.
 
-use egui::{ViewportBuilder, ViewportCommand, ViewportId};
+use egui::{Ui, ViewportBuilder, ViewportCommand, ViewportId};
 use tcptalk_net::Runtime;
 
 use crate::client::ClientWindow;
@@ -10,7 +11,8 @@ use crate::pacer::FramePacer;
 use crate::probe::Probe;
 use crate::sending::SharedBook;
 use crate::server::ServerWindow;
-use crate::settings::Settings;
+use crate::settings::{Settings, parse_theme, theme_name};
+use crate::tabs::{Page, SessionTabs, TabSetup};
 use crate::{GuiError, Lang, Launch, Windows};
 use tcptalk_session::SharedLog;
 
@@ -21,9 +23,12 @@ const MIN_SIZE: [f32; 2] = [480.0, 380.0];
 /// Both windows and what they share.
 #[derive(Debug)]
 pub struct TcptalkApp {
-    // Declared first so it is dropped first: windows stop their sessions, then the runtime goes.
-    server: Option<ServerWindow>,
-    client: Option<ClientWindow>,
+    // Declared first so they are dropped first: windows stop their sessions, then the runtime
+    // goes.
+    /// The first window's tabs: 服务器 first (or 客户端 alone).
+    root: SessionTabs,
+    /// The client window's tabs when both windows are open.
+    second: Option<SessionTabs>,
     /// The client window of `Windows::Both` can be closed on its own.
     client_open: bool,
     windows: Windows,
@@ -87,8 +92,10 @@ impl TcptalkApp {
         });
         let (mut server, mut client) = (server, client);
         // One book of saved commands for both windows, kept in the config folder.
+        let mut shared_book = None;
         if let Some(path) = tcptalk_session::default_book_path() {
             let (book, error) = SharedBook::open(path);
+            shared_book = Some(book.clone());
             for pane in [
                 server.as_mut().map(ServerWindow::pane_mut),
                 client.as_mut().map(ClientWindow::pane_mut),
@@ -103,10 +110,11 @@ impl TcptalkApp {
             }
         }
         // Each window keeps its own auto-reply rules, next to the saved commands.
-        if let Some(folder) = tcptalk_session::default_book_path()
+        let rules_folder = tcptalk_session::default_book_path()
             .as_deref()
             .and_then(std::path::Path::parent)
-        {
+            .map(std::path::Path::to_path_buf);
+        if let Some(folder) = &rules_folder {
             if let Some(server) = &mut server {
                 server
                     .pane_mut()
@@ -118,9 +126,38 @@ impl TcptalkApp {
                     .set_rules_file(folder.join("client-rules.toml"));
             }
         }
+        let setup = |viewport| TabSetup {
+            runtime: handle.clone(),
+            viewport,
+            pacer: pacer.clone(),
+            log: log.clone(),
+            book: shared_book.clone(),
+            rules_folder: rules_folder.clone(),
+        };
+        let server_page = server.map(|server| Page::Server(Box::new(server)));
+        let client_page = client.map(|client| Page::Client(Box::new(client)));
+        let (root, second) = match (server_page, client_page) {
+            (Some(server), client) => (
+                SessionTabs::new(server, setup(ViewportId::ROOT)),
+                client.map(|client| SessionTabs::new(client, setup(client_viewport()))),
+            ),
+            (None, Some(client)) => (SessionTabs::new(client, setup(ViewportId::ROOT)), None),
+            // `Windows` always asks for one of the two.
+            (None, None) => (
+                SessionTabs::new(
+                    Page::Server(Box::new(ServerWindow::from_settings(
+                        handle.clone(),
+                        lang,
+                        &settings,
+                    ))),
+                    setup(ViewportId::ROOT),
+                ),
+                None,
+            ),
+        };
         TcptalkApp {
-            server,
-            client,
+            root,
+            second,
             client_open: true,
             windows: launch.windows,
             lang,
@@ -138,29 +175,50 @@ impl TcptalkApp {
         }
     }
 
-    /// One language for both windows: a change in either applies to the other.
+    /// One language for every window and tab: a change in one applies to all.
     fn sync_lang(&mut self, ctx: &egui::Context) {
-        let changed = [
-            self.server.as_ref().map(ServerWindow::lang),
-            self.client.as_ref().map(ClientWindow::lang),
-        ]
-        .into_iter()
-        .flatten()
-        .find(|lang| *lang != self.lang);
+        let changed = self
+            .root
+            .changed_lang(self.lang)
+            .or_else(|| self.second.as_ref()?.changed_lang(self.lang));
         if let Some(lang) = changed {
             self.lang = lang;
             self.settings.lang = Some(lang);
-            if let Some(server) = &mut self.server {
-                server.set_lang(lang);
-            }
-            if let Some(client) = &mut self.client {
-                client.set_lang(lang);
+            self.root.set_lang(lang);
+            if let Some(second) = &mut self.second {
+                second.set_lang(lang);
             }
             ctx.send_viewport_cmd_to(
                 ViewportId::ROOT,
                 ViewportCommand::Title(self.title(lang).into()),
             );
             ctx.request_repaint();
+        }
+    }
+
+    /// The tutorial's server window (the first tab of the first window), if it is open.
+    fn first_server(&mut self) -> Option<&mut ServerWindow> {
+        match self.root.first_mut() {
+            Page::Server(server) => Some(server),
+            Page::Client(_) => None,
+        }
+    }
+}
+
+/// Keeps where the second window is and how big, for the next run (eframe keeps only the
+/// first window's).
+fn remember_place(ui: &Ui, place: &mut Option<[i32; 4]>) {
+    let (outer, inner) =
+        ui.input(|input| (input.viewport().outer_rect, input.viewport().inner_rect));
+    if let (Some(outer), Some(inner)) = (outer, inner) {
+        let now = [
+            outer.min.x.round() as i32,
+            outer.min.y.round() as i32,
+            inner.width().round() as i32,
+            inner.height().round() as i32,
+        ];
+        if *place != Some(now) && now[2] > 0 && now[3] > 0 {
+            *place = Some(now);
         }
     }
 }
@@ -182,65 +240,79 @@ impl eframe::App for TcptalkApp {
                 .frame_took(std::time::Duration::from_secs_f32(took.max(0.0)));
         }
         let title = self.title(self.lang);
-        match (&mut self.server, &mut self.client) {
-            (Some(server), client) => {
-                server.show(ui);
-                name_window(ui.ctx(), title);
-                if let (Some(client), Some(port)) = (client.as_mut(), server.port_for_clients()) {
-                    client.follow_server_port(port);
+        let lang = self.lang;
+        self.root.show(ui, lang);
+        name_window(ui.ctx(), title);
+        // The tutorial's pair: the client's port follows the server's.
+        let follow = match self.root.first() {
+            Page::Server(server) => server.port_for_clients(),
+            Page::Client(_) => None,
+        };
+        if let (Some(second), Some(port)) = (&mut self.second, follow)
+            && let Page::Client(client) = second.first_mut()
+        {
+            client.follow_server_port(port);
+        }
+        if let Some(second) = &mut self.second
+            && self.client_open
+        {
+            let (position, size) = match self.settings.client_window {
+                Some([x, y, width, height]) => {
+                    ([x as f32, y as f32], [width as f32, height as f32])
                 }
-                if let Some(client) = client
-                    && self.client_open
-                {
-                    let lang = self.lang;
-                    let builder = ViewportBuilder::default()
-                        .with_title(self.lang.texts().client_title)
-                        .with_inner_size(WINDOW_SIZE)
-                        .with_min_inner_size(MIN_SIZE)
-                        .with_position([WINDOW_SIZE[0] + 40.0, 0.0]);
-                    let closed = ui.ctx().show_viewport_immediate(
-                        client_viewport(),
-                        builder,
-                        |ui, _class| {
-                            client.show(ui);
-                            name_window(ui.ctx(), lang.texts().client_title);
-                            ui.input(|input| input.viewport().close_requested())
-                        },
-                    );
-                    if closed {
-                        client.shutdown();
-                        self.client_open = false;
-                    }
-                }
+                None => ([WINDOW_SIZE[0] + 40.0, 0.0], WINDOW_SIZE),
+            };
+            let builder = ViewportBuilder::default()
+                .with_title(lang.texts().client_title)
+                .with_app_id("tcptalk")
+                .with_inner_size(size)
+                .with_min_inner_size(MIN_SIZE)
+                .with_position(position);
+            let place = &mut self.settings.client_window;
+            let closed =
+                ui.ctx()
+                    .show_viewport_immediate(client_viewport(), builder, |ui, _class| {
+                        second.show(ui, lang);
+                        name_window(ui.ctx(), lang.texts().client_title);
+                        remember_place(ui, place);
+                        ui.input(|input| input.viewport().close_requested())
+                    });
+            if closed {
+                second.shutdown();
+                self.client_open = false;
             }
-            (None, Some(client)) => {
-                client.show(ui);
-                name_window(ui.ctx(), title);
-            }
-            (None, None) => {}
         }
         self.sync_lang(ui.ctx());
-        if let (Some(probe), Some(server)) = (&mut self.probe, &mut self.server) {
-            probe.frame(server, frame.info().cpu_usage);
+        let theme = ui.ctx().options(|options| options.theme_preference);
+        if self.settings.theme != theme_name(theme) {
+            self.settings.theme = theme_name(theme).into();
+        }
+        let cost = frame.info().cpu_usage;
+        if let Some(mut probe) = self.probe.take() {
+            if let Some(server) = self.first_server() {
+                probe.frame(server, cost);
+            }
+            self.probe = Some(probe);
         }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        if let Some(server) = &self.server {
-            server.save(&mut self.settings);
-        }
-        if let Some(client) = &self.client {
-            client.save(&mut self.settings);
+        // The windows' own first tabs are remembered; added tabs are not.
+        for page in
+            std::iter::once(self.root.first()).chain(self.second.as_ref().map(SessionTabs::first))
+        {
+            match page {
+                Page::Server(server) => server.save(&mut self.settings),
+                Page::Client(client) => client.save(&mut self.settings),
+            }
         }
         eframe::set_value(storage, eframe::APP_KEY, &self.settings);
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        if let Some(server) = &mut self.server {
-            server.shutdown();
-        }
-        if let Some(client) = &mut self.client {
-            client.shutdown();
+        self.root.shutdown();
+        if let Some(second) = &mut self.second {
+            second.shutdown();
         }
     }
 }
@@ -251,6 +323,9 @@ pub fn setup_context(ctx: &egui::Context) {
     install_fonts(ctx);
     ctx.set_theme(egui::Theme::Light);
     ctx.style_mut_of(egui::Theme::Light, crate::widgets::tutorial_style);
+    ctx.style_mut_of(egui::Theme::Dark, crate::widgets::tutorial_dark_style);
+    // When the desktop does not say (X11 often does not), the tutorial's light look.
+    ctx.options_mut(|options| options.fallback_theme = egui::Theme::Light);
 }
 
 pub fn run(launch: Launch) -> Result<(), GuiError> {
@@ -274,7 +349,9 @@ pub fn run(launch: Launch) -> Result<(), GuiError> {
             .with_app_id("tcptalk")
             .with_inner_size(WINDOW_SIZE)
             .with_min_inner_size(MIN_SIZE),
-        persist_window: false,
+        // The first window's size and place are remembered between runs (the second one's in
+        // `Settings::client_window`).
+        persist_window: true,
         ..Default::default()
     };
     eframe::run_native(
@@ -286,6 +363,8 @@ pub fn run(launch: Launch) -> Result<(), GuiError> {
                 .storage
                 .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
                 .unwrap_or_default();
+            let theme = launch.theme.unwrap_or_else(|| parse_theme(&settings.theme));
+            cc.egui_ctx.set_theme(theme);
             let mut app = TcptalkApp::new(runtime, &launch, settings, log.clone());
             app.probe = Probe::from_env(&cc.egui_ctx);
             if let Some(log_path) = &launch.log {

@@ -90,7 +90,8 @@ impl ClientWindow {
                 parse_encoding(&settings.client_encoding),
                 settings.history_limits(),
             )
-            .with_hex(settings.client_hex_send, settings.client_hex_view),
+            .with_hex(settings.client_hex_send, settings.client_hex_view)
+            .with_layout(settings.client_wrap, settings.client_message_height),
             host_text: or_default(&settings.client_host, DEFAULT_HOST),
             port_text: or_default(&settings.client_port, DEFAULT_PORT),
             phase: None,
@@ -187,6 +188,8 @@ impl ClientWindow {
     pub fn save(&self, settings: &mut Settings) {
         settings.client_host = self.host_text.clone();
         settings.client_port = self.port_text.clone();
+        settings.client_wrap = self.pane.wrap;
+        settings.client_message_height = self.pane.remembered_message_height();
         settings.client_encoding = self.pane.encoding.label().into();
         settings.client_hex_send = self.pane.hex_send;
         settings.client_hex_view = self.pane.hex_view;
@@ -249,7 +252,7 @@ impl ClientWindow {
                 }
                 if queued > 0 {
                     ui.label(
-                        egui::RichText::new(lang.queued(queued)).color(crate::widgets::ERROR_TEXT),
+                        egui::RichText::new(lang.queued(queued)).color(ui.visuals().error_fg_color),
                     );
                 }
             });

@@ -153,7 +153,7 @@ impl FramingChoice {
                 .id(id.with("value"))
                 .desired_width(80.0);
             let color = if self.problem.is_some() {
-                crate::widgets::ERROR_TEXT
+                ui.visuals().error_fg_color
             } else {
                 ui.visuals().text_color()
             };
@@ -164,7 +164,7 @@ impl FramingChoice {
             self.editing = response.has_focus();
         });
         if let Some(problem) = &self.problem {
-            ui.colored_label(crate::widgets::ERROR_TEXT, problem);
+            ui.colored_label(ui.visuals().error_fg_color, problem);
         }
     }
 }
@@ -177,12 +177,17 @@ impl crate::pane::Pane {
         let mut on = self.times != TimeStyle::Off;
         ui.checkbox(&mut on, texts.timestamps)
             .on_hover_text(texts.timestamps_hint);
+
         let mut relative = self.times == TimeStyle::SincePrevious;
         let id = self.id("framing");
         let lang = self.lang;
+        let wrap = &mut self.wrap;
         self.framing.menu(ui, id, lang, |ui| {
             ui.checkbox(&mut relative, texts.relative)
                 .on_hover_text(texts.relative_hint);
+            let layout = lang.layout_texts();
+            ui.checkbox(wrap, layout.wrap)
+                .on_hover_text(layout.wrap_hint);
         });
         self.times = match (on, relative) {
             (false, _) => TimeStyle::Off,

@@ -14,6 +14,7 @@ use crate::Lang;
 mod counters;
 mod framing;
 mod graph;
+mod layout;
 mod replies;
 mod search;
 mod sending;

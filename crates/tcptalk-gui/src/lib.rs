@@ -29,6 +29,7 @@ mod search_bar;
 mod sending;
 mod server;
 mod settings;
+pub mod tabs;
 pub mod transport;
 mod widgets;
 
@@ -36,6 +37,7 @@ use std::path::PathBuf;
 
 pub use app::{TcptalkApp, setup_context};
 pub use client::ClientWindow;
+pub use egui::ThemePreference;
 pub use fonts::{
     BUNDLED_CJK_FONT, SystemFont, find_system_cjk_font, install_bundled_font, install_fonts,
 };
@@ -87,6 +89,8 @@ pub struct Launch {
     /// The transports the windows start with (`--udp`, `--tls` …).
     pub server_transport: transport::TransportPreset,
     pub client_transport: transport::TransportPreset,
+    /// Overrides the remembered 主题 (`--theme`).
+    pub theme: Option<egui::ThemePreference>,
 }
 
 /// Why the windows could not run.

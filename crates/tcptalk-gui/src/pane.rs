@@ -13,12 +13,18 @@ use tokio::runtime::Handle;
 use crate::Lang;
 use crate::rows::{HistoryView, Side, default_save_path};
 use crate::sending::SendTools;
-use crate::widgets::{self, ERROR_TEXT, InputAction};
+use crate::widgets::{self, InputAction};
 
 /// Height kept below the message box for the send row.
 const SEND_ROW: f32 = 34.0;
 /// Frame margins and strokes a group box adds around its content, top and bottom together.
 const GROUP_CHROME: f32 = 8.0 * 2.0 + 4.0 * 2.0 + 4.0;
+/// The message box's height until the user drags the split: about three lines, so the history
+/// gets most of the window (the tutorial split it in half).
+pub(crate) const DEFAULT_MESSAGE_HEIGHT: f32 = 64.0;
+const MIN_BOX_HEIGHT: f32 = 40.0;
+/// The strip between the history and the message box that is dragged to resize them.
+const SPLIT_HEIGHT: f32 = 8.0;
 /// Width of the 保存到： field.
 const SAVE_PATH_WIDTH: f32 = 130.0;
 
@@ -62,9 +68,30 @@ pub struct Pane {
     pub(crate) graph: crate::rate_graph::RateGraph,
     /// 搜索: the search row.
     pub(crate) search: crate::search_bar::SearchBar,
+    /// 自动换行: long rows wrap at the edge of the history (else it scrolls sideways).
+    pub(crate) wrap: bool,
+    /// Height of the 发送的信息 box; the history takes the rest. Dragged at the split.
+    pub(crate) message_height: f32,
+    /// Which tab of its kind this is (1 for the window's own), so that two servers in one
+    /// window keep their widgets apart.
+    tab: usize,
 }
 
 impl Pane {
+    /// 自动换行 and the split as remembered (a height of 0: the default).
+    pub(crate) fn with_layout(mut self, wrap: bool, message_height: u32) -> Self {
+        self.wrap = wrap;
+        if message_height > 0 {
+            self.message_height = message_height as f32;
+        }
+        self
+    }
+
+    /// The message box's height as remembered.
+    pub(crate) fn remembered_message_height(&self) -> u32 {
+        self.message_height.round().max(0.0) as u32
+    }
+
     pub(crate) fn new(
         runtime: &Handle,
         side: Side,
@@ -86,6 +113,9 @@ impl Pane {
             notice: None,
             save_path: String::new(),
             scroll_to_row: None,
+            wrap: true,
+            message_height: DEFAULT_MESSAGE_HEIGHT,
+            tab: 1,
             side,
             focus_message: false,
             tools: SendTools::default(),
@@ -183,7 +213,34 @@ impl Pane {
     }
 
     pub(crate) fn id(&self, what: &str) -> Id {
-        Id::unique((self.side_name(), what))
+        Id::unique((self.side_name(), self.tab, what))
+    }
+
+    /// Ctrl+L clears the history (as 清空), Ctrl+S saves it (as 保存历史), Ctrl+Shift+C copies
+    /// it all (as 复制全部): the keys of terminals and editors, for keyboard-only use.
+    fn history_shortcuts(&mut self, ui: &mut Ui) {
+        use egui::{Key, Modifiers};
+        let (clear, save, copy) = ui.input_mut(|input| {
+            (
+                input.consume_key(Modifiers::COMMAND, Key::L),
+                input.consume_key(Modifiers::COMMAND, Key::S),
+                input.consume_key(Modifiers::COMMAND | Modifiers::SHIFT, Key::C),
+            )
+        });
+        if clear {
+            self.session.clear_history();
+        }
+        if save {
+            self.save_history();
+        }
+        if copy {
+            self.copy_all(ui);
+        }
+    }
+
+    /// Makes this the `n`th session of its kind in a window (see [`crate::tabs`]).
+    pub(crate) fn set_tab(&mut self, n: usize) {
+        self.tab = n;
     }
 
     /// The history as this window shows it, read under the session's lock: hold it briefly.
@@ -292,6 +349,7 @@ impl Pane {
         self.take_picked();
         self.saved_shortcuts(ui, to);
         self.search_shortcut(ui);
+        self.history_shortcuts(ui);
         let texts = self.lang.texts();
         let label_height =
             ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
@@ -315,7 +373,12 @@ impl Pane {
         let chrome = 2.0 * (label_height + GROUP_CHROME + ui.spacing().item_spacing.y)
             + banners as f32 * label_height;
         let tools = Pane::tool_rows_height(ui);
-        let each = ((ui.available_height() - SEND_ROW - tools - chrome) / 2.0).max(40.0);
+        let both = (ui.available_height() - SEND_ROW - tools - chrome - SPLIT_HEIGHT)
+            .max(2.0 * MIN_BOX_HEIGHT);
+        let message_height = self
+            .message_height
+            .clamp(MIN_BOX_HEIGHT, both - MIN_BOX_HEIGHT);
+        let history_height = both - message_height;
 
         let mut save = false;
         let mut copy = false;
@@ -327,10 +390,13 @@ impl Pane {
             self.display_options(ui);
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 let small = |text: &str| egui::Button::new(RichText::new(text).small());
-                if ui.add(small(texts.clear)).clicked() {
+                if ui.add(small(texts.clear)).on_hover_text("Ctrl+L").clicked() {
                     self.session.clear_history();
                 }
-                copy = ui.add(small(texts.copy_all)).clicked();
+                copy = ui
+                    .add(small(texts.copy_all))
+                    .on_hover_text("Ctrl+Shift+C")
+                    .clicked();
                 if let (Some(progress), Some(_)) = (saving, &self.saving) {
                     ui.add(
                         egui::ProgressBar::new(progress.fraction())
@@ -341,7 +407,10 @@ impl Pane {
                     ui.ctx()
                         .request_repaint_after(std::time::Duration::from_millis(100));
                 } else {
-                    save = ui.add(small(texts.save_history)).clicked();
+                    save = ui
+                        .add(small(texts.save_history))
+                        .on_hover_text("Ctrl+S")
+                        .clicked();
                 }
                 self.export_menu(ui);
                 let field = egui::TextEdit::singleline(&mut self.save_path)
@@ -369,10 +438,17 @@ impl Pane {
                 .on_hover_text(banner);
         }
         if let Some(lost) = &lost {
-            ui.add(egui::Label::new(RichText::new(lost).small().color(ERROR_TEXT)).truncate())
-                .on_hover_text(lost);
+            ui.add(
+                egui::Label::new(
+                    RichText::new(lost)
+                        .small()
+                        .color(ui.visuals().error_fg_color),
+                )
+                .truncate(),
+            )
+            .on_hover_text(lost);
         }
-        let history_id = format!("{}-history", self.side_name());
+        let history_id = format!("{}-{}-history", self.side_name(), self.tab);
         let scroll_to_row = self.scroll_to_row.take();
         widgets::group_box(ui, |ui| {
             ui.set_width(ui.available_width());
@@ -380,13 +456,27 @@ impl Pane {
                 ui,
                 &history_id,
                 self.session.shared(),
-                (self.side, self.lang, self.times),
-                each,
+                widgets::HistoryLook {
+                    side: self.side,
+                    lang: self.lang,
+                    times: self.times,
+                    wrap: self.wrap,
+                },
+                history_height,
                 scroll_to_row,
                 self.search.open && self.search.only_matches,
             );
         });
 
+        if let Some(height) = widgets::split_handle(
+            ui,
+            self.id("split"),
+            message_height,
+            (MIN_BOX_HEIGHT, both - MIN_BOX_HEIGHT),
+            self.lang.layout_texts().split,
+        ) {
+            self.message_height = height;
+        }
         let label = ui
             .horizontal(|ui| {
                 let label = ui.label(texts.message);
@@ -405,10 +495,10 @@ impl Pane {
         };
         let message_id = self.id("message");
         let action = widgets::group_box(ui, |ui| {
-            let size = Vec2::new(ui.available_width(), each);
+            let size = Vec2::new(ui.available_width(), message_height);
             egui::ScrollArea::vertical()
                 .id_salt(self.id("message-scroll"))
-                .max_height(each)
+                .max_height(message_height)
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
                     widgets::message_input(ui, message_id, &mut self.message, &label, hint, size)
@@ -486,7 +576,10 @@ impl Pane {
                     Layout::left_to_right(Align::Center),
                     |ui| {
                         ui.add(
-                            egui::Label::new(RichText::new(notice).color(ERROR_TEXT)).truncate(),
+                            egui::Label::new(
+                                RichText::new(notice).color(ui.visuals().error_fg_color),
+                            )
+                            .truncate(),
                         )
                         .on_hover_text(notice);
                     },
@@ -495,11 +588,15 @@ impl Pane {
             ui.add_space((ui.available_width() - right_width).max(0.0));
             let right = ui.horizontal(|ui| {
                 let mut encoding = self.encoding;
-                let id = format!("{}-encoding", self.side_name());
+                let id = format!("{}-{}-encoding", self.side_name(), self.tab);
                 widgets::encoding_selector(ui, &id, self.lang, &mut encoding);
                 self.encoding = encoding;
                 let mut lang = self.lang;
-                widgets::language_selector(ui, &format!("{}-lang", self.side_name()), &mut lang);
+                widgets::language_selector(
+                    ui,
+                    &format!("{}-{}-lang", self.side_name(), self.tab),
+                    &mut lang,
+                );
                 self.lang = lang;
             });
             let width = right.response.rect.width();

@@ -285,7 +285,7 @@ impl Pane {
                         }
                     });
                     if let Some(Some(problem)) = self.replies.problems.get(index) {
-                        ui.colored_label(crate::widgets::ERROR_TEXT, problem);
+                        ui.colored_label(ui.visuals().error_fg_color, problem);
                     }
                     ui.separator();
                 }

@@ -77,7 +77,8 @@ impl ServerWindow {
                 encoding,
                 settings.history_limits(),
             )
-            .with_hex(settings.server_hex_send, settings.server_hex_view),
+            .with_hex(settings.server_hex_send, settings.server_hex_view)
+            .with_layout(settings.server_wrap, settings.server_message_height),
             port_text: if settings.server_port.trim().is_empty() {
                 DEFAULT_PORT.into()
             } else {
@@ -182,6 +183,8 @@ impl ServerWindow {
     /// Writes what should be remembered into `settings`.
     pub fn save(&self, settings: &mut Settings) {
         settings.server_port = self.port_text.clone();
+        settings.server_wrap = self.pane.wrap;
+        settings.server_message_height = self.pane.remembered_message_height();
         settings.server_encoding = self.pane.encoding.label().into();
         settings.server_hex_send = self.pane.hex_send;
         settings.server_hex_view = self.pane.hex_view;
@@ -524,7 +527,7 @@ fn client_table(
                     let queued = peer.queued;
                     let text = egui::RichText::new(queued.to_string());
                     let text = if queued > 0 {
-                        text.color(crate::widgets::ERROR_TEXT)
+                        text.color(ui.visuals().error_fg_color)
                     } else {
                         text
                     };

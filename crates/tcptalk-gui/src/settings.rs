@@ -33,6 +33,18 @@ pub struct Settings {
     /// 传输方式 of each window: TCP, UDP or TLS.
     pub server_transport: String,
     pub client_transport: String,
+    /// 主题: "system" (follow the desktop), "light" or "dark".
+    pub theme: String,
+    /// 自动换行 in each window's history.
+    pub server_wrap: bool,
+    pub client_wrap: bool,
+    /// Height of each window's message box in points (where the split was left); 0 for the
+    /// default.
+    pub server_message_height: u32,
+    pub client_message_height: u32,
+    /// The client window's position and size (x, y, width, height) when both windows are
+    /// open; eframe itself keeps the first window's.
+    pub client_window: Option<[i32; 4]>,
 }
 
 /// The default of [`Settings::history_limit_mib`]: the core's default (64 MiB, about 800,000
@@ -55,6 +67,12 @@ impl Default for Settings {
             history_limit_mib: DEFAULT_HISTORY_MIB,
             server_transport: "TCP".into(),
             client_transport: "TCP".into(),
+            theme: "system".into(),
+            server_wrap: true,
+            client_wrap: true,
+            server_message_height: 0,
+            client_message_height: 0,
+            client_window: None,
         }
     }
 }
@@ -65,6 +83,24 @@ impl Settings {
         let max_bytes =
             usize::try_from(self.history_limit_mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
         HistoryLimits { max_bytes }
+    }
+}
+
+/// Reads a remembered theme; anything unknown follows the system.
+pub fn parse_theme(name: &str) -> egui::ThemePreference {
+    match name {
+        "light" => egui::ThemePreference::Light,
+        "dark" => egui::ThemePreference::Dark,
+        _ => egui::ThemePreference::System,
+    }
+}
+
+/// The name [`parse_theme`] reads back.
+pub fn theme_name(theme: egui::ThemePreference) -> &'static str {
+    match theme {
+        egui::ThemePreference::Light => "light",
+        egui::ThemePreference::Dark => "dark",
+        egui::ThemePreference::System => "system",
     }
 }
 
@@ -102,6 +138,19 @@ mod tests {
             assert_eq!(parse_encoding(encoding.label()), encoding);
         }
         assert_eq!(parse_encoding("EBCDIC"), TextEncoding::Utf8);
+    }
+
+    #[test]
+    fn theme_names_round_trip() {
+        use egui::ThemePreference;
+        for theme in [
+            ThemePreference::System,
+            ThemePreference::Light,
+            ThemePreference::Dark,
+        ] {
+            assert_eq!(parse_theme(theme_name(theme)), theme);
+        }
+        assert_eq!(parse_theme("solarized"), ThemePreference::System);
     }
 
     #[test]

@@ -239,7 +239,7 @@ impl TransportForm {
             });
             // While connected the TLS line under this row says "not verified" itself.
             if self.kind == Transport::Tls && side == Side::Client && self.insecure && enabled {
-                ui.colored_label(crate::widgets::ERROR_TEXT, texts.insecure_warning);
+                ui.colored_label(ui.visuals().error_fg_color, texts.insecure_warning);
             }
         });
     }
@@ -451,7 +451,7 @@ pub fn tls_summary(ui: &mut Ui, lang: Lang, info: Option<&TlsInfo>, own: Option<
     };
     let head = egui::RichText::new(head).size(11.0);
     let head = if info.is_some_and(|i| !i.verified) {
-        head.color(crate::widgets::ERROR_TEXT)
+        head.color(ui.visuals().error_fg_color)
     } else {
         head.weak()
     };

@@ -1,9 +1,11 @@
 //! Pieces both windows draw the same way: the status icon, the history view, the message
 //! input, the selectors in the status bar.
 
+use std::sync::Arc;
+
 use egui::{
-    Align, Color32, Id, Key, Layout, Modifiers, Response, RichText, ScrollArea, Sense, Stroke,
-    TextEdit, TextStyle, TextWrapMode, Ui, Vec2, WidgetInfo, WidgetText,
+    Align, Color32, Galley, Id, Key, Layout, Modifiers, Response, RichText, ScrollArea, Sense,
+    Stroke, TextEdit, TextStyle, TextWrapMode, Ui, Vec2, WidgetInfo, WidgetText,
 };
 use tcptalk_core::TextEncoding;
 
@@ -14,9 +16,9 @@ use crate::rows::{Side, TimeStyle, row_text};
 const ICON_SIZE: f32 = 20.0;
 
 /// Qt-like colours: white text boxes with a grey border on a light grey window.
-pub const BOX_FILL: Color32 = Color32::WHITE;
-pub const BOX_STROKE: Color32 = Color32::from_gray(170);
-pub const ERROR_TEXT: Color32 = Color32::from_rgb(190, 30, 30);
+const BOX_FILL: Color32 = Color32::WHITE;
+const BOX_STROKE: Color32 = Color32::from_gray(170);
+const ERROR_TEXT: Color32 = Color32::from_rgb(190, 30, 30);
 
 /// Light and framed like the tutorial's Qt widgets: text fields and buttons get a visible
 /// grey border.
@@ -25,6 +27,16 @@ pub fn tutorial_style(style: &mut egui::Style) {
     style.visuals.widgets.inactive.bg_stroke = border;
     style.visuals.widgets.noninteractive.bg_stroke = Stroke::new(1.0, Color32::from_gray(200));
     style.visuals.extreme_bg_color = BOX_FILL;
+    style.visuals.error_fg_color = ERROR_TEXT;
+}
+
+/// The same framed look in the dark: boxes darker than the window, borders that show, and a
+/// red that reads on dark grey.
+pub fn tutorial_dark_style(style: &mut egui::Style) {
+    style.visuals.widgets.inactive.bg_stroke = Stroke::new(1.0, Color32::from_gray(95));
+    style.visuals.widgets.noninteractive.bg_stroke = Stroke::new(1.0, Color32::from_gray(75));
+    style.visuals.extreme_bg_color = Color32::from_gray(18);
+    style.visuals.error_fg_color = Color32::from_rgb(255, 110, 100);
 }
 
 /// Draws the tutorial's status picture: a red cross (nobody connected) or a green check.
@@ -95,13 +107,23 @@ pub fn group_box<R>(ui: &mut Ui, add: impl FnOnce(&mut Ui) -> R) -> R {
         .inner_margin(8.0)
         .show(ui, |ui| {
             egui::Frame::new()
-                .fill(BOX_FILL)
-                .stroke(Stroke::new(1.0, BOX_STROKE))
+                .fill(ui.visuals().extreme_bg_color)
+                .stroke(ui.visuals().widgets.inactive.bg_stroke)
                 .inner_margin(4.0)
                 .show(ui, add)
                 .inner
         })
         .inner
+}
+
+/// How the history shows its rows.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryLook {
+    pub side: Side,
+    pub lang: Lang,
+    pub times: TimeStyle,
+    /// Long rows wrap at the box's edge; otherwise they run on and the box scrolls sideways.
+    pub wrap: bool,
 }
 
 /// The history view: every row selectable and copyable, only visible rows drawn, and it
@@ -115,7 +137,7 @@ pub fn history_view(
     ui: &mut Ui,
     id: &str,
     history: &tcptalk_session::SharedState,
-    (side, lang, times): (Side, Lang, TimeStyle),
+    look: HistoryLook,
     height: f32,
     scroll_to_row: Option<usize>,
     only_matches: bool,
@@ -129,34 +151,29 @@ pub fn history_view(
         }
     };
     ui.set_min_height(height);
-    let mut area = ScrollArea::both()
+    let area = if look.wrap {
+        ScrollArea::vertical()
+    } else {
+        ScrollArea::both()
+    };
+    let mut area = area
         .id_salt(id)
         .auto_shrink([false, false])
         .max_height(height)
         .stick_to_bottom(scroll_to_row.is_none());
+    let step = row_height + ui.spacing().item_spacing.y;
     if let Some(row) = scroll_to_row {
-        let step = row_height + ui.spacing().item_spacing.y;
         area = area.vertical_scroll_offset(row as f32 * step);
+    }
+    if look.wrap {
+        area.show_viewport(ui, |ui, viewport| {
+            wrapped_rows(ui, history, look, only_matches, rows, step, viewport);
+        });
+        return;
     }
     area.show_rows(ui, row_height, rows, |ui, range| {
         ui.spacing_mut().item_spacing.x = 0.0;
-        let texts: Vec<String> = {
-            let shared = history.lock();
-            let transcript = shared.transcript();
-            let matches = shared.search().filter(|_| only_matches);
-            range
-                .filter_map(|index| {
-                    let index = match matches {
-                        Some(search) => transcript.row_of_entry(*search.matches.get(index)?)?,
-                        None => index,
-                    };
-                    let row = transcript.row(index)?;
-                    let mut text = String::new();
-                    row_text(side, lang, times, &row, &mut text);
-                    Some(text)
-                })
-                .collect()
-        };
+        let texts = visible_texts(history, look, only_matches, range);
         for text in &texts {
             let label = egui::Label::new(text.as_str())
                 .selectable(true)
@@ -168,6 +185,153 @@ pub fn history_view(
             );
         }
     });
+}
+
+/// The text of display rows `range`, copied under one short lock.
+fn visible_texts(
+    history: &tcptalk_session::SharedState,
+    look: HistoryLook,
+    only_matches: bool,
+    range: std::ops::Range<usize>,
+) -> Vec<String> {
+    let shared = history.lock();
+    let transcript = shared.transcript();
+    let matches = shared.search().filter(|_| only_matches);
+    range
+        .filter_map(|index| {
+            let index = match matches {
+                Some(search) => transcript.row_of_entry(*search.matches.get(index)?)?,
+                None => index,
+            };
+            let row = transcript.row(index)?;
+            let mut text = String::new();
+            row_text(look.side, look.lang, look.times, &row, &mut text);
+            Some(text)
+        })
+        .collect()
+}
+
+/// Wrapped rows differ in height, and measuring a million of them to place the scroll bar is
+/// what a frame cannot afford. So the scroll bar counts rows (each `step` tall), as a terminal's
+/// scrollback does: the row at the top of the view is the one the bar points at, drawn with
+/// the rows after it at their wrapped heights. At the bottom the view is laid out from the
+/// last row up, so the newest row is always whole, however much it wraps.
+fn wrapped_rows(
+    ui: &mut Ui,
+    history: &tcptalk_session::SharedState,
+    look: HistoryLook,
+    only_matches: bool,
+    rows: usize,
+    step: f32,
+    viewport: egui::Rect,
+) {
+    let content = ui.max_rect();
+    let gap = ui.spacing().item_spacing.y;
+    let width = ui.available_width().max(40.0);
+    let fits = (viewport.height() / step).ceil() as usize + 1;
+    let lay_out = |ui: &Ui, range: std::ops::Range<usize>| -> Vec<(Arc<Galley>, f32)> {
+        visible_texts(history, look, only_matches, range)
+            .into_iter()
+            .map(|text| {
+                let galley = WidgetText::from(text).into_galley(
+                    ui,
+                    Some(TextWrapMode::Wrap),
+                    width,
+                    TextStyle::Body,
+                );
+                let height = galley.size().y.max(step - gap);
+                (galley, height)
+            })
+            .collect()
+    };
+    // The newest rows are measured in every frame: how much taller than `step` each they are
+    // makes the content taller, so that the oldest of them can be scrolled to.
+    let tail_start = rows.saturating_sub(fits);
+    let tail = lay_out(ui, tail_start..rows);
+    let tail_height: f32 = tail.iter().map(|(_, height)| height + gap).sum();
+    let excess = (tail_height - tail.len() as f32 * step).max(0.0);
+    let full = rows as f32 * step + excess;
+    ui.set_min_height(full);
+    let at_bottom = viewport.max.y >= full - step * 0.5;
+    if at_bottom {
+        if tail_start == 0 && tail_height <= viewport.height() {
+            return place_rows(ui, content, &tail, 0.0, gap);
+        }
+        let mut top = full.max(viewport.max.y);
+        let mut start = tail.len();
+        while start > 0 && top > viewport.min.y {
+            start -= 1;
+            top -= tail[start].1 + gap;
+        }
+        return place_rows(ui, content, &tail[start..], top, gap);
+    }
+    let first = ((viewport.min.y / step).floor().max(0.0) as usize).min(rows);
+    let shown = lay_out(ui, first..(first + fits).min(rows));
+    place_rows(ui, content, &shown, first as f32 * step, gap);
+}
+
+fn place_rows(ui: &mut Ui, content: egui::Rect, rows: &[(Arc<Galley>, f32)], mut y: f32, gap: f32) {
+    for (galley, height) in rows {
+        let rect = egui::Rect::from_min_size(
+            content.left_top() + Vec2::new(0.0, y),
+            Vec2::new(content.width(), *height),
+        );
+        let builder = egui::UiBuilder::new()
+            .max_rect(rect)
+            .layout(Layout::left_to_right(Align::Min));
+        ui.scope_builder(builder, |ui| {
+            ui.add(egui::Label::new(galley.clone()).selectable(true))
+        });
+        y += height + gap;
+    }
+}
+
+/// The strip between the history and the message box: drag it (or focus it with Tab and press
+/// Up / Down) to give one more room and the other less. Returns the message box's new height
+/// when it moved. `name` is what a screen reader says.
+pub fn split_handle(
+    ui: &mut Ui,
+    id: Id,
+    below: f32,
+    (least, most): (f32, f32),
+    name: &str,
+) -> Option<f32> {
+    let size = Vec2::new(ui.available_width(), 8.0);
+    let (_, rect) = ui.allocate_space(size);
+    let response = ui.interact(rect, id, Sense::click_and_drag());
+    response.widget_info(|| WidgetInfo::labeled(egui::Role::Splitter, true, name));
+    let mut height = below;
+    if response.dragged() {
+        height -= response.drag_delta().y;
+    }
+    if response.has_focus() {
+        let step = ui.text_style_height(&TextStyle::Body);
+        ui.input(|input| {
+            if input.key_pressed(Key::ArrowUp) {
+                height += step;
+            }
+            if input.key_pressed(Key::ArrowDown) {
+                height -= step;
+            }
+        });
+    }
+    let hot = response.hovered() || response.dragged() || response.has_focus();
+    if hot {
+        ui.ctx().set_cursor_icon(egui::CursorIcon::ResizeRow);
+    }
+    let stroke = if hot {
+        ui.visuals().widgets.active.fg_stroke
+    } else {
+        ui.visuals().widgets.noninteractive.bg_stroke
+    };
+    let y = rect.center().y;
+    let grip = rect.center().x;
+    ui.painter()
+        .hline((grip - 20.0)..=(grip + 20.0), y - 1.5, stroke);
+    ui.painter()
+        .hline((grip - 20.0)..=(grip + 20.0), y + 1.5, stroke);
+    let height = height.clamp(least, most.max(least));
+    (height != below).then_some(height)
 }
 
 /// What the message input asked for this frame.
@@ -207,7 +371,7 @@ pub fn message_input(
         .flatten();
     let edit = TextEdit::multiline(text)
         .id(id)
-        .hint_text(RichText::new(hint).color(Color32::from_gray(160)))
+        .hint_text(RichText::new(hint).weak())
         .return_key(egui::KeyboardShortcut::new(Modifiers::SHIFT, Key::Enter))
         .frame(egui::Frame::NONE)
         .desired_width(f32::INFINITY);
@@ -261,6 +425,38 @@ pub fn encoding_name(encoding: TextEncoding) -> &'static str {
     match encoding {
         TextEncoding::Utf8 => "UTF-8",
         TextEncoding::Gb18030 => "GBK",
+    }
+}
+
+/// 主题：跟随系统 / 浅色 / 深色, for the whole process (both windows share one context). Drawn
+/// in a right-to-left layout: the selector first, so that its label ends up before it.
+pub fn theme_selector_right_to_left(ui: &mut Ui, id: &str, lang: Lang) {
+    use egui::ThemePreference;
+    let texts = lang.layout_texts();
+    let name = |choice: ThemePreference| match choice {
+        ThemePreference::System => texts.theme_system,
+        ThemePreference::Light => texts.theme_light,
+        ThemePreference::Dark => texts.theme_dark,
+    };
+    let mut choice = ui.ctx().options(|options| options.theme_preference);
+    let before = choice;
+    let selector = egui::ComboBox::from_id_salt(id)
+        .selected_text(name(choice))
+        .width(70.0)
+        .show_ui(ui, |ui| {
+            for option in [
+                ThemePreference::System,
+                ThemePreference::Light,
+                ThemePreference::Dark,
+            ] {
+                ui.selectable_value(&mut choice, option, name(option));
+            }
+        })
+        .response;
+    let label = ui.label(texts.theme);
+    selector.labelled_by(label.id);
+    if choice != before {
+        ui.ctx().set_theme(choice);
     }
 }
 

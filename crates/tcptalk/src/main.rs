@@ -217,6 +217,7 @@ mod gui {
             log,
             server_transport: Default::default(),
             client_transport: Default::default(),
+            theme: None,
         };
         match command {
             None | Some(Command::Interfaces) => {}
