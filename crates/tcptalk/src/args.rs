@@ -41,6 +41,12 @@ pub enum Command {
     Client(ClientArgs),
     /// List this machine's network interfaces and addresses (for --iface, --bind, --local).
     Interfaces,
+    /// Write the manual page or a shell's completions to stdout, for packaging.
+    #[command(hide = true)]
+    Generate {
+        #[arg(value_enum)]
+        artifact: crate::generate::Artifact,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,6 +3,7 @@
 
 mod args;
 mod datagrams;
+mod generate;
 mod net_args;
 mod progress;
 mod report;
@@ -61,6 +62,10 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Some(Command::Interfaces) => {
             net_args::print_interfaces();
+            Ok(Outcome::Done)
+        }
+        Some(Command::Generate { artifact }) => {
+            generate::to_stdout(artifact).context("cannot write to stdout")?;
             Ok(Outcome::Done)
         }
         Some(Command::Server(args)) if args.no_gui => {
@@ -230,7 +235,7 @@ mod gui {
             client_transport: Default::default(),
         };
         match command {
-            None | Some(Command::Interfaces) => {}
+            None | Some(Command::Interfaces | Command::Generate { .. }) => {}
             Some(Command::Server(args)) => {
                 launch.windows = Windows::Server;
                 launch.bind = args.bind.map(|host| host.to_string());
