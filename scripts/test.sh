@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace. Installs the test peers (nc, socat, ncat, python3, tshark, Xvfb, AT-SPI) first
-# when they are missing and we are root, as on a fresh Debian machine or in CI.
+# Runs every test of the workspace. Installs the test peers (nc, socat, ncat, python3, tshark, Xvfb,
+# AT-SPI, desktop-file-validate, man) first when they are missing and we are root, as on a fresh
+# Debian machine or in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,10 @@ command -v ss >/dev/null || need+=(iproute2)
 command -v tshark >/dev/null || need+=(tshark)
 # TLS peers: openssl s_client and s_server (ncat --ssl is above).
 command -v openssl >/dev/null || need+=(openssl)
+# The packaging tests: the launchers are checked with desktop-file-validate, the man page
+# rendered with man -l.
+command -v desktop-file-validate >/dev/null || need+=(desktop-file-utils)
+command -v man >/dev/null || need+=(man-db)
 # The real-window benchmark's smoke test runs the windows under Xvfb.
 command -v Xvfb >/dev/null || need+=(xvfb)
 # The windows read over AT-SPI as a screen reader does (tests/atspi/windows.py).

@@ -7,9 +7,16 @@
 //!
 //! Chinese input methods commonly produce full-width digits (`８０８０`) and ideographic spaces
 //! (U+3000); both are accepted in ports because the person meant the obvious thing.
+//!
+//! A command line writes the host and the port in one word (`HOST:PORT`, `[::1]:8899`):
+//! [`parse_host_port`] reads that form for every front end.
+
+mod host_port;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+pub use host_port::{HostPort, parse_host_port};
 
 /// The largest host name DNS can carry, without the optional trailing dot (RFC 1035 §2.3.4).
 const MAX_HOST_NAME_LEN: usize = 253;

@@ -49,7 +49,10 @@ pub use hex::{HexError, parse_hex, to_hex};
 pub use history::{
     EntryRef, Evicted, History, HistoryLimits, HistorySnapshot, PeerRef, SaveProgress,
 };
-pub use input::{Host, HostNameProblem, InputError, parse_host, parse_port, parse_socket_target};
+pub use input::{
+    Host, HostNameProblem, HostPort, InputError, parse_host, parse_host_port, parse_port,
+    parse_socket_target,
+};
 pub use lines::LineAssembler;
 pub use log::Direction;
 pub use message::{BodyFormat, ComposeError, Composed, EscapeError, Message};

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use tcptalk_core::{Checksum, Framing, Host, LineEnd, Message, Schedule, TextEncoding};
+use tcptalk_core::{Checksum, Framing, Host, HostPort, LineEnd, Message, Schedule, TextEncoding};
+
+use crate::wording::{CLIENT_PORT_FORMS, Place, input_error};
 
 /// TCP chat and network-debugging tool: a server window and a client window that talk to each
 /// other and to any TCP program. With no command, opens both windows.
@@ -39,6 +41,12 @@ pub enum Command {
     Client(ClientArgs),
     /// List this machine's network interfaces and addresses (for --iface, --bind, --local).
     Interfaces,
+    /// Write the manual page or a shell's completions to stdout, for packaging.
+    #[command(hide = true)]
+    Generate {
+        #[arg(value_enum)]
+        artifact: crate::generate::Artifact,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -82,11 +90,16 @@ pub struct ServerArgs {
 
 #[derive(Debug, Args)]
 pub struct ClientArgs {
-    /// Server to connect to: an IPv4/IPv6 literal or a host name [default: 127.0.0.1]
-    #[arg(value_name = "HOST", value_parser = parse_connect_host)]
-    pub host: Option<Host>,
+    /// Server to connect to: an IPv4/IPv6 literal or a host name, with its port if wanted
+    /// (HOST:PORT, [v6]:PORT; a bare ::1 is a host) [default: 127.0.0.1]
+    #[arg(value_name = "HOST", value_parser = parse_connect_target)]
+    pub target: Option<HostPort>,
 
-    /// Server port [default: 8899]
+    /// Server port, after the host as nc and ncat take it (--port wins over it) [default: 8899]
+    #[arg(value_name = "PORT", value_parser = parse_connect_port)]
+    pub port_after_host: Option<u16>,
+
+    /// Server port; wins over a port given with the host [default: 8899]
     #[arg(short, long, value_name = "PORT", allow_hyphen_values = true, value_parser = parse_connect_port)]
     pub port: Option<u16>,
 
@@ -226,20 +239,60 @@ impl SendArgs {
 pub const DEFAULT_PORT: u16 = 8899;
 pub const DEFAULT_HOST: &str = "127.0.0.1";
 
+/// Where the client connects, from its `HOST`, `PORT` and `--port` together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientTarget {
+    /// `None`: the default (the terminal) or the remembered one (the windows).
+    pub host: Option<Host>,
+    pub port: Option<u16>,
+    /// Said on stderr when two ports were given and `--port` won, so nobody wonders which.
+    pub note: Option<String>,
+}
+
+impl ClientArgs {
+    /// The host and port, however they were written. `--port` wins over a port given with the
+    /// host, as an explicit flag should (with a note); two different ports both given with the
+    /// host (`HOST:80 90`) are an error, since neither is more explicit than the other.
+    pub fn target(&self) -> Result<ClientTarget, String> {
+        let host = self.target.as_ref().map(|target| target.host.clone());
+        let written = self.target.as_ref().and_then(|target| target.port);
+        let (given, how) = match (written, self.port_after_host) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(format!(
+                    "two ports given, {a} with the host and {b} after it: give one; {CLIENT_PORT_FORMS}"
+                ));
+            }
+            (Some(port), _) => (Some(port), "HOST:PORT"),
+            (None, port) => (port, "HOST PORT"),
+        };
+        let note = match (self.port, given) {
+            (Some(flag), Some(other)) if flag != other => Some(format!(
+                "using port {flag} from --port, not {other} from {how}: --port wins when both are given"
+            )),
+            _ => None,
+        };
+        Ok(ClientTarget {
+            host,
+            port: self.port.or(given),
+            note,
+        })
+    }
+}
+
 fn parse_listen_port(text: &str) -> Result<u16, String> {
-    tcptalk_core::parse_port(text, true).map_err(|err| err.to_string())
+    tcptalk_core::parse_port(text, true).map_err(|err| input_error(Place::ServerPort, &err))
 }
 
 fn parse_connect_port(text: &str) -> Result<u16, String> {
-    tcptalk_core::parse_port(text, false).map_err(|err| err.to_string())
+    tcptalk_core::parse_port(text, false).map_err(|err| input_error(Place::ClientPort, &err))
 }
 
 fn parse_bind(text: &str) -> Result<Host, String> {
-    tcptalk_core::parse_host(text).map_err(|err| err.to_string())
+    tcptalk_core::parse_host(text).map_err(|err| input_error(Place::Bind, &err))
 }
 
-fn parse_connect_host(text: &str) -> Result<Host, String> {
-    tcptalk_core::parse_host(text).map_err(|err| err.to_string())
+fn parse_connect_target(text: &str) -> Result<HostPort, String> {
+    tcptalk_core::parse_host_port(text, false).map_err(|err| input_error(Place::ClientTarget, &err))
 }
 
 fn parse_encoding(text: &str) -> Result<TextEncoding, String> {
@@ -287,5 +340,70 @@ fn parse_timeout(text: &str) -> Result<f64, String> {
         _ => Err(format!(
             "'{text}' is not a timeout: give a number of seconds above 0 and at most 86400, such as 2.5"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv6Addr};
+
+    use super::*;
+
+    fn target(args: &[&str]) -> Result<ClientTarget, String> {
+        let cli = Cli::try_parse_from(["tcptalk", "client"].iter().chain(args))
+            .map_err(|err| err.to_string())?;
+        match cli.command {
+            Some(Command::Client(client)) => client.target(),
+            other => panic!("not a client: {other:?}"),
+        }
+    }
+
+    /// The window launch reads the same words: `tcptalk client [::1]:9000` fills both fields.
+    #[test]
+    fn the_window_gets_host_and_port_from_one_word() {
+        let v6 = Some(Host::Ip(IpAddr::V6(Ipv6Addr::LOCALHOST)));
+        assert_eq!(
+            target(&["[::1]:9000"]),
+            Ok(ClientTarget {
+                host: v6.clone(),
+                port: Some(9000),
+                note: None
+            })
+        );
+        assert_eq!(
+            target(&["::1"]),
+            Ok(ClientTarget {
+                host: v6,
+                port: None,
+                note: None
+            })
+        );
+        // Nothing given: the window keeps what it remembers.
+        assert_eq!(
+            target(&[]),
+            Ok(ClientTarget {
+                host: None,
+                port: None,
+                note: None
+            })
+        );
+    }
+
+    #[test]
+    fn port_flag_wins_and_says_so() {
+        let got = target(&["localhost", "80", "--port", "90"]).expect("parses");
+        assert_eq!(got.port, Some(90));
+        let note = got.note.expect("a note");
+        assert!(note.contains("using port 90 from --port, not 80"), "{note}");
+        // The same port twice is no conflict, and needs no note.
+        let got = target(&["localhost:80", "80", "-p", "80"]).expect("parses");
+        assert_eq!((got.port, got.note), (Some(80), None));
+    }
+
+    #[test]
+    fn two_different_positional_ports_are_refused() {
+        let err = target(&["localhost:80", "90"]).expect_err("refused");
+        assert!(err.contains("two ports given"), "{err}");
+        assert!(err.contains(CLIENT_PORT_FORMS), "{err}");
     }
 }

@@ -3,10 +3,12 @@
 
 mod args;
 mod datagrams;
+mod generate;
 mod net_args;
 mod progress;
 mod report;
 mod terminal;
+mod wording;
 
 use std::io::IsTerminal;
 use std::net::IpAddr;
@@ -68,6 +70,10 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             net_args::print_interfaces();
             Ok(Outcome::Done)
         }
+        Some(Command::Generate { artifact }) => {
+            generate::to_stdout(artifact).context("cannot write to stdout")?;
+            Ok(Outcome::Done)
+        }
         Some(Command::Server(args)) if args.no_gui => {
             let config = server_config(&args)?;
             let terminal =
@@ -75,9 +81,13 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             block_on(terminal::run_server(config, args.once, terminal))?
         }
         Some(Command::Client(args)) if args.no_gui => {
-            let (config, label) = client_config(&args)?;
-            let terminal =
+            let target = client_target(&args);
+            let (config, label) = client_config(&args, &target)?;
+            let mut terminal =
                 terminal_setup(args.json, cli.log.as_deref(), cli.encoding, &args.sending)?;
+            if let Some(note) = &target.note {
+                terminal.reporter.note(note);
+            }
             let reconnect = args.net.reconnect;
             block_on(terminal::run_client(config, label, reconnect, terminal))?
         }
@@ -92,13 +102,22 @@ fn auto_send(args: &args::SendArgs) -> (Option<args::AutoSend>, Option<args::Aut
         .and_then(|send| Ok((send, args.auto_reply()?)))
     {
         Ok(auto) => auto,
-        Err(why) => {
-            use clap::CommandFactory;
-            Cli::command()
-                .error(clap::error::ErrorKind::ArgumentConflict, why)
-                .exit()
-        }
+        Err(why) => usage_error(why),
     }
+}
+
+/// The client's host and port from its arguments, or exit 2 as clap does for a bad argument.
+fn client_target(args: &ClientArgs) -> args::ClientTarget {
+    args.target().unwrap_or_else(|why| usage_error(why))
+}
+
+/// Arguments that clap accepted one by one but that do not fit together: the same message
+/// and exit code (2) as clap's own.
+fn usage_error(why: String) -> ! {
+    use clap::CommandFactory;
+    Cli::command()
+        .error(clap::error::ErrorKind::ArgumentConflict, why)
+        .exit()
 }
 
 /// `--pcap FILE`, created now so that a path that cannot be written stops everything first.
@@ -167,9 +186,12 @@ fn server_config(args: &ServerArgs) -> anyhow::Result<ServerConfig> {
 
 /// The client's settings, and what the history and the log call the server: the target as
 /// given (`127.0.0.1:8899`), as the client window calls it.
-fn client_config(args: &ClientArgs) -> anyhow::Result<(ClientConfig, String)> {
-    let port = args.port.unwrap_or(DEFAULT_PORT);
-    let (host, label) = match &args.host {
+fn client_config(
+    args: &ClientArgs,
+    target: &args::ClientTarget,
+) -> anyhow::Result<(ClientConfig, String)> {
+    let port = target.port.unwrap_or(DEFAULT_PORT);
+    let (host, label) = match &target.host {
         None => (DEFAULT_HOST.to_string(), format!("{DEFAULT_HOST}:{port}")),
         Some(host @ Host::Ip(IpAddr::V6(ip))) => (ip.to_string(), host.with_port(port)),
         Some(host) => (host.as_lookup_str(), host.with_port(port)),
@@ -220,7 +242,7 @@ mod gui {
             theme: None,
         };
         match command {
-            None | Some(Command::Interfaces) => {}
+            None | Some(Command::Interfaces | Command::Generate { .. }) => {}
             Some(Command::Server(args)) => {
                 launch.windows = Windows::Server;
                 launch.bind = args.bind.map(|host| host.to_string());
@@ -230,8 +252,12 @@ mod gui {
             }
             Some(Command::Client(args)) => {
                 launch.windows = Windows::Client;
-                launch.host = args.host.map(|host| host.to_string());
-                launch.client_port = args.port;
+                let target = crate::client_target(&args);
+                if let Some(note) = &target.note {
+                    eprintln!("tcptalk: {note}");
+                }
+                launch.host = target.host.map(|host| host.to_string());
+                launch.client_port = target.port;
                 launch.connect = args.connect;
                 launch.client_transport = args.net.preset();
             }

@@ -8,6 +8,7 @@ mod capture;
 mod client;
 mod interop;
 mod log;
+mod packaging;
 mod prompt;
 mod rules;
 mod same_log;
