@@ -1,16 +1,27 @@
 //! Chinese text that renders everywhere.
 //!
 //! egui's own fonts have no Han characters. We add, after egui's fonts (so Latin text keeps
-//! egui's look), first the system's Chinese font when fontconfig or a known path finds one, then
-//! a bundled subset of Noto Sans CJK SC (GB2312 plus CJK punctuation, made by
-//! `scripts/make-cjk-subset.sh`, licensed OFL-1.1, see `assets/OFL.txt`). The bundled font means
-//! a machine without any CJK font still shows the tutorial's wording instead of boxes.
+//! egui's look), a bundled subset of Noto Sans CJK SC (GB2312 plus CJK punctuation, made by
+//! `scripts/make-cjk-subset.sh`, licensed OFL-1.1, see `assets/OFL.txt`): it covers every text of
+//! the windows, so a machine without any CJK font still shows the tutorial's wording.
+//!
+//! Rarer characters a peer may send come from the system's Chinese font, found by fontconfig or
+//! a known path, but only once such a character is first drawn: the font is read then, through a
+//! [`FontProvider`], not at start-up. Reading it up front cost its whole file in memory (4 MB for
+//! Droid Sans Fallback, about 20 MB for a Noto CJK collection) in every idle window
+//! (BENCHMARKS.md, "Idle windows"). In the real windows eframe's own system font provider
+//! (memory-mapped, asked first) usually answers before ours does; ours covers the case where it
+//! finds nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use egui::{Context, FontData, FontFamily, FontInsert, FontPriority, InsertFontFamily};
+use egui::{
+    Context, FallbackRequest, FontData, FontFamily, FontInsert, FontPriority, FontProvider,
+    InsertFontFamily,
+};
 
 /// The bundled fallback: Noto Sans CJK SC cut down to GB2312 (OFL-1.1).
 pub const BUNDLED_CJK_FONT: &[u8] = include_bytes!("../assets/NotoSansSC-GB2312-subset.otf");
@@ -39,17 +50,12 @@ pub struct SystemFont {
     pub index: u32,
 }
 
-/// Adds the Chinese fonts to `ctx`: the system's Chinese font if one is found, then the
-/// bundled subset, both after egui's own fonts for proportional and monospace text.
+/// Adds the Chinese fonts to `ctx`: the bundled subset after egui's own fonts for proportional
+/// and monospace text, and the system's Chinese font for the characters the subset lacks, read
+/// when the first of them is drawn.
 pub fn install_fonts(ctx: &Context) {
-    if let Some(font) = system_font_data() {
-        ctx.add_font(FontInsert::new(
-            SYSTEM_FONT_NAME,
-            font.clone(),
-            lowest_in_both(),
-        ));
-    }
     install_bundled_font(ctx);
+    ctx.add_font_provider(Arc::new(SystemCjkProvider::default()));
 }
 
 /// Adds only the bundled subset; tests use it to prove it covers every text of the windows.
@@ -69,6 +75,50 @@ fn lowest_in_both() -> Vec<InsertFontFamily> {
             priority: FontPriority::Lowest,
         })
         .collect()
+}
+
+/// Hands egui the system's Chinese font for the first CJK character no installed font has.
+///
+/// Once given, the font is in the fallback chain of both families, so egui asks again only for
+/// characters it lacks too; those get `None` (a box), as they did when the font was loaded up
+/// front.
+#[derive(Debug, Default)]
+struct SystemCjkProvider {
+    given: AtomicBool,
+}
+
+impl FontProvider for SystemCjkProvider {
+    fn font_for(&self, request: &FallbackRequest<'_>) -> Option<FontInsert> {
+        let first = request.cluster.chars().next()?;
+        if !is_cjk(first) || self.given.swap(true, Ordering::Relaxed) {
+            return None;
+        }
+        let font = system_font_data()?;
+        Some(FontInsert::new(
+            SYSTEM_FONT_NAME,
+            font.clone(),
+            lowest_in_both(),
+        ))
+    }
+}
+
+/// The blocks a Chinese font covers beyond GB2312: Han ideographs (with extensions and
+/// compatibility forms), CJK symbols and punctuation, Bopomofo, Kangxi radicals, full-width forms.
+fn is_cjk(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x2E80..=0x2FDF
+            | 0x3000..=0x303F
+            | 0x3100..=0x312F
+            | 0x31A0..=0x31BF
+            | 0x3200..=0x33FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFFEF
+            | 0x20000..=0x3FFFF
+    )
 }
 
 /// The system's Chinese font, read once per process (the file is large and fontconfig slow).
@@ -155,6 +205,44 @@ mod tests {
             })
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn only_cjk_characters_ask_for_the_system_font() {
+        assert!(is_cjk('龘'));
+        assert!(is_cjk('𠀀'));
+        assert!(is_cjk('，'));
+        assert!(!is_cjk('a'));
+        assert!(!is_cjk('é'));
+    }
+
+    #[test]
+    fn the_system_font_is_given_at_most_once() {
+        let provider = SystemCjkProvider::default();
+        let request = |cluster| FallbackRequest {
+            cluster,
+            family: &FontFamily::Proportional,
+        };
+        assert!(provider.font_for(&request("a")).is_none());
+        let first = provider.font_for(&request("龘"));
+        assert_eq!(first.is_some(), system_font_data().is_some());
+        assert!(provider.font_for(&request("𠀀")).is_none());
+    }
+
+    /// A character outside GB2312 still renders, from the system font read on demand (the
+    /// harness panics on a character without a glyph).
+    #[test]
+    fn rare_character_renders_through_the_provider() {
+        if system_font_data().is_none() {
+            return;
+        }
+        let mut harness = egui_kittest::Harness::builder()
+            .with_context_setup(install_fonts)
+            .build_ui(|ui| {
+                ui.label("龘");
+            });
+        harness.run();
+        egui_kittest::kittest::Queryable::get_by_label(&harness, "龘");
     }
 
     #[test]
