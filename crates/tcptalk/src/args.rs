@@ -22,6 +22,10 @@ pub struct Cli {
     #[arg(long, global = true, value_enum)]
     pub lang: Option<LangArg>,
 
+    /// Theme of the windows: system (follow the desktop), light or dark [default: as last time]
+    #[arg(long, global = true, value_enum)]
+    pub theme: Option<ThemeArg>,
+
     /// Append every history entry (time, direction, client, text) to FILE as it appears.
     #[arg(long, global = true, value_name = "FILE")]
     pub log: Option<PathBuf>,
@@ -47,6 +51,13 @@ pub enum Command {
         #[arg(value_enum)]
         artifact: crate::generate::Artifact,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThemeArg {
+    System,
+    Light,
+    Dark,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -91,7 +91,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
             let reconnect = args.net.reconnect;
             block_on(terminal::run_client(config, label, reconnect, terminal))?
         }
-        command => gui::run(command, cli.lang, cli.encoding, cli.log),
+        command => gui::run(command, cli.lang, cli.theme, cli.encoding, cli.log),
     }
 }
 
@@ -214,12 +214,13 @@ mod gui {
     use tcptalk_core::TextEncoding;
     use tcptalk_gui::{Lang, Launch, Windows};
 
-    use crate::args::{Command, LangArg};
+    use crate::args::{Command, LangArg, ThemeArg};
     use crate::terminal::Outcome;
 
     pub fn run(
         command: Option<Command>,
         lang: Option<LangArg>,
+        theme: Option<ThemeArg>,
         encoding: Option<TextEncoding>,
         log: Option<PathBuf>,
     ) -> anyhow::Result<Outcome> {
@@ -239,7 +240,11 @@ mod gui {
             log,
             server_transport: Default::default(),
             client_transport: Default::default(),
-            theme: None,
+            theme: theme.map(|theme| match theme {
+                ThemeArg::System => tcptalk_gui::ThemePreference::System,
+                ThemeArg::Light => tcptalk_gui::ThemePreference::Light,
+                ThemeArg::Dark => tcptalk_gui::ThemePreference::Dark,
+            }),
         };
         match command {
             None | Some(Command::Interfaces | Command::Generate { .. }) => {}
@@ -273,12 +278,13 @@ mod gui {
 
     use tcptalk_core::TextEncoding;
 
-    use crate::args::{Command, LangArg};
+    use crate::args::{Command, LangArg, ThemeArg};
     use crate::terminal::Outcome;
 
     pub fn run(
         _command: Option<Command>,
         _lang: Option<LangArg>,
+        _theme: Option<ThemeArg>,
         _encoding: Option<TextEncoding>,
         _log: Option<PathBuf>,
     ) -> anyhow::Result<Outcome> {
