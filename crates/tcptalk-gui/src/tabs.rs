@@ -73,11 +73,25 @@ impl Page {
 pub struct TabSetup {
     pub runtime: Handle,
     pub viewport: ViewportId,
-    pub pacer: FramePacer,
+    pub(crate) pacer: FramePacer,
     pub log: Option<SharedLog>,
     pub book: Option<SharedBook>,
     /// Where each tab's auto-reply rules are kept (`server-2-rules.toml` …).
     pub rules_folder: Option<PathBuf>,
+}
+
+impl TabSetup {
+    /// New tabs on `runtime`, drawn in `viewport`, with nothing shared yet.
+    pub fn new(runtime: Handle, viewport: ViewportId) -> Self {
+        TabSetup {
+            runtime,
+            viewport,
+            pacer: FramePacer::default(),
+            log: None,
+            book: None,
+            rules_folder: None,
+        }
+    }
 }
 
 /// A window's sessions and which one is shown.

@@ -1,0 +1,122 @@
+//! Several sessions in one window, driven as a person does: ＋ → 新建服务器 / 新建客户端, a
+//! second server listening on its own port with its own history, × to close it; and the
+//! history's wrapping and split.
+
+mod common;
+
+use std::io::Write;
+use std::net::TcpStream;
+
+use common::{PATIENCE, click, free_port, runtime, server_harness, type_into, wait_for};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use tcptalk_gui::tabs::{Page, SessionTabs, TabSetup};
+use tcptalk_gui::{Lang, ServerWindow, install_fonts};
+
+const NEW_SESSION: &str = "新建会话：再开一个服务器或客户端（标签页）";
+
+fn tabs_harness(runtime: &tcptalk_net::Runtime) -> Harness<'static, SessionTabs> {
+    let first = ServerWindow::new(runtime.handle().clone(), Lang::Zh);
+    let setup = TabSetup::new(runtime.handle().clone(), egui::ViewportId::ROOT);
+    let tabs = SessionTabs::new(Page::Server(Box::new(first)), setup);
+    Harness::builder()
+        .with_size([800.0, 560.0])
+        .with_max_steps(64)
+        .with_context_setup(install_fonts)
+        .build_ui_state(|ui, tabs: &mut SessionTabs| tabs.show(ui, Lang::Zh), tabs)
+}
+
+fn history_of(tabs: &SessionTabs, index: usize) -> String {
+    match tabs.page(index) {
+        Some(Page::Server(server)) => server.history().to_text(),
+        Some(Page::Client(client)) => client.history().to_text(),
+        None => String::new(),
+    }
+}
+
+#[test]
+fn three_sessions_in_tabs_each_with_its_own_history() {
+    let runtime = runtime();
+    let mut harness = tabs_harness(&runtime);
+    click(&mut harness, NEW_SESSION);
+    click(&mut harness, "新建服务器");
+    click(&mut harness, NEW_SESSION);
+    click(&mut harness, "新建客户端");
+    assert_eq!(harness.state().len(), 3);
+    assert_eq!(harness.state().active(), 2, "a new tab is shown at once");
+    for name in ["服务器 1", "服务器 2", "客户端 1"] {
+        assert_eq!(harness.query_all_by_label(name).count(), 1, "tab {name}");
+    }
+    assert!(matches!(harness.state().page(2), Some(Page::Client(_))));
+
+    // 服务器 2 listens on a port of its own; what its client sends is in its history only.
+    click(&mut harness, "服务器 2");
+    assert_eq!(harness.state().active(), 1);
+    let port = free_port();
+    type_into(&mut harness, "端口：", &port.to_string());
+    click(&mut harness, "启动服务器");
+    wait_for(
+        &mut harness,
+        "服务器 2 listening",
+        |h| matches!(h.state().page(1), Some(Page::Server(server)) if server.local_addr().is_some()),
+    );
+    let mut peer = TcpStream::connect(("127.0.0.1", port)).expect("connect to 服务器 2");
+    peer.write_all("只给第二个服务器\n".as_bytes())
+        .expect("send");
+    wait_for(&mut harness, "the line in 服务器 2's history", |h| {
+        history_of(h.state(), 1).contains("只给第二个服务器")
+    });
+    assert!(!history_of(harness.state(), 0).contains("只给第二个服务器"));
+    assert!(!history_of(harness.state(), 2).contains("只给第二个服务器"));
+
+    // × ends the session: the peer sees the connection close, and the tab is gone.
+    click(&mut harness, "关闭此会话 服务器 2");
+    assert_eq!(harness.state().len(), 2);
+    peer.set_read_timeout(Some(PATIENCE)).expect("timeout");
+    let mut rest = Vec::new();
+    let closed = std::io::Read::read_to_end(&mut peer, &mut rest);
+    assert!(
+        closed.is_ok(),
+        "the closed tab's connection ended: {closed:?}"
+    );
+    assert_eq!(harness.query_all_by_label("服务器 2").count(), 0);
+    harness.state_mut().shutdown();
+}
+
+#[test]
+fn long_rows_wrap_inside_the_history_and_run_on_when_wrapping_is_off() {
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let port = free_port();
+    type_into(&mut harness, "端口：", &port.to_string());
+    click(&mut harness, "启动服务器");
+    wait_for(&mut harness, "listening", |h| {
+        h.state().local_addr().is_some()
+    });
+    let long = "很长的一行 a very long row ".repeat(20);
+    let mut peer = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    peer.write_all(format!("{long}\n").as_bytes())
+        .expect("send");
+    wait_for(&mut harness, "the long row", |h| {
+        h.state().history().contains("很长的一行")
+    });
+    let width = |harness: &Harness<'_, ServerWindow>| {
+        let row = harness.get_by_label_contains("很长的一行 a very long row");
+        row.rect().width()
+    };
+    let wrapped = width(&harness);
+    assert!(
+        wrapped > 100.0 && wrapped <= 600.0,
+        "wrapped, the row fits the 600-point window: {wrapped}"
+    );
+    click(&mut harness, "分帧：自动");
+    click(&mut harness, "自动换行");
+    harness.key_press(egui::Key::Escape);
+    common::settle(&mut harness);
+    let run_on = width(&harness);
+    assert!(
+        run_on > 1000.0,
+        "unwrapped, the row runs past the edge: {run_on}"
+    );
+    harness.state_mut().shutdown();
+}
