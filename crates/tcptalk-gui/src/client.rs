@@ -375,6 +375,17 @@ impl ClientWindow {
             return;
         }
         let lang = self.pane.lang;
+        // `192.168.1.20:502` or `[::1]:8899` typed or pasted into 服务器IP, as nc and a
+        // browser take it: the port moves into 端口, and both fields show what is used.
+        if let Ok(tcptalk_core::HostPort {
+            host,
+            port: Some(port),
+        }) = tcptalk_core::parse_host_port(&self.host_text, false)
+        {
+            self.host_text = host.to_string();
+            self.port_text = port.to_string();
+            self.port_chosen = true;
+        }
         let host = match parse_host(&self.host_text) {
             Ok(host) => host,
             Err(err) => {
