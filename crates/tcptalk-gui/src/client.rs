@@ -134,7 +134,7 @@ impl ClientWindow {
     /// With both windows open, 端口 follows the server window's (the tutorial's test: start the
     /// server, then connect) until the user types a port of their own.
     pub fn follow_server_port(&mut self, port: u16) {
-        if !self.port_chosen && self.phase.is_none() && self.port_text != port.to_string() {
+        if !self.port_chosen && self.phase.is_none() && self.port_text.parse() != Ok(port) {
             self.port_text = port.to_string();
         }
     }

@@ -55,6 +55,33 @@ impl Page {
         }
     }
 
+    /// Makes a new page the `n`th of its kind in the window `setup` describes: drawn there,
+    /// paced and logged with the others, sharing the saved commands, its own rules file.
+    fn join(&mut self, setup: &TabSetup, n: usize) {
+        let pane = match self {
+            Page::Server(server) => {
+                server.set_viewport(setup.viewport);
+                server.set_pacer(setup.pacer.clone());
+                server.set_log(setup.log.clone());
+                server.pane_mut()
+            }
+            Page::Client(client) => {
+                client.set_viewport(setup.viewport);
+                client.set_pacer(setup.pacer.clone());
+                client.set_log(setup.log.clone());
+                client.pane_mut()
+            }
+        };
+        pane.set_tab(n);
+        if let Some(book) = &setup.book {
+            pane.set_command_book(book.clone());
+        }
+        if let Some(folder) = &setup.rules_folder {
+            let file = format!("{}-{n}-rules.toml", pane.side_name());
+            pane.set_rules_file(folder.join(file));
+        }
+    }
+
     fn is_server(&self) -> bool {
         matches!(self, Page::Server(_))
     }
@@ -165,44 +192,18 @@ impl SessionTabs {
 
     /// Opens a new session in a tab of its own and shows it.
     pub fn add(&mut self, server: bool, lang: Lang) {
-        let setup = &self.setup;
-        let folder = setup.rules_folder.as_deref();
-        let page = if server {
+        let runtime = self.setup.runtime.clone();
+        let (n, mut page) = if server {
             self.servers += 1;
-            let n = self.servers;
-            let mut window = ServerWindow::new(setup.runtime.clone(), lang);
-            window.set_viewport(setup.viewport);
-            window.set_pacer(setup.pacer.clone());
-            window.set_log(setup.log.clone());
-            window.pane_mut().set_tab(n);
-            if let Some(book) = &setup.book {
-                window.pane_mut().set_command_book(book.clone());
-            }
-            if let Some(folder) = folder {
-                window
-                    .pane_mut()
-                    .set_rules_file(folder.join(format!("server-{n}-rules.toml")));
-            }
-            (n, Page::Server(Box::new(window)))
+            let window = ServerWindow::new(runtime, lang);
+            (self.servers, Page::Server(Box::new(window)))
         } else {
             self.clients += 1;
-            let n = self.clients;
-            let mut window = ClientWindow::new(setup.runtime.clone(), lang);
-            window.set_viewport(setup.viewport);
-            window.set_pacer(setup.pacer.clone());
-            window.set_log(setup.log.clone());
-            window.pane_mut().set_tab(n);
-            if let Some(book) = &setup.book {
-                window.pane_mut().set_command_book(book.clone());
-            }
-            if let Some(folder) = folder {
-                window
-                    .pane_mut()
-                    .set_rules_file(folder.join(format!("client-{n}-rules.toml")));
-            }
-            (n, Page::Client(Box::new(window)))
+            let window = ClientWindow::new(runtime, lang);
+            (self.clients, Page::Client(Box::new(window)))
         };
-        self.pages.push(page);
+        page.join(&self.setup, n);
+        self.pages.push((n, page));
         self.active = self.pages.len() - 1;
     }
 
@@ -242,14 +243,14 @@ impl SessionTabs {
     pub fn show(&mut self, ui: &mut Ui, lang: Lang) {
         let id = egui::Id::unique(("tabs", self.setup.viewport));
         egui::Panel::top(id).show(ui, |ui| self.tab_bar(ui, lang));
-        self.keys(ui, lang);
+        self.keys(ui);
         if let Some((_, page)) = self.pages.get_mut(self.active) {
             page.show(ui);
         }
     }
 
     /// Ctrl+Tab / Ctrl+Shift+Tab go to the next / previous tab.
-    fn keys(&mut self, ui: &Ui, _lang: Lang) {
+    fn keys(&mut self, ui: &Ui) {
         let count = self.pages.len();
         if count < 2 {
             return;
