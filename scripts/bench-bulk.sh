@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Bulk transfer on loopback: one file of SIZE MiB (default 1024) from a client to a server that
-# writes it to a file, with tcptalk, socat and ncat, RUNS times each (default 3). Every copy is
+# writes it to a file, with tcptalk, socat and ncat, RUNS rounds (default 5). Every copy is
 # checked by sha256; the wall-clock time runs from starting the sender until both ends have
-# exited. Prints MB/s (10^6 bytes per second), best and median, in one table.
+# exited, and the CPU time is both ends' user + system time. tcptalk runs twice: as it chooses
+# (sendfile / splice where Linux allows) and with --no-zero-copy (tcptalk-copy, the plain
+# path); each row says which path each end took. Rounds are interleaved across the tools.
+# Prints medians, MB/s (10^6 bytes per second), CPU seconds per GiB and ratios to socat.
 #
 #   scripts/bench-bulk.sh [SIZE_MIB]      # 8 is a smoke run of a few seconds
 #   TLS=1 scripts/bench-bulk.sh [SIZE_MIB] # the same over TLS: tcptalk --tls and socat
@@ -15,10 +18,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SIZE_MIB=${1:-1024}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 case "$SIZE_MIB" in '' | *[!0-9]*) echo "usage: $0 [SIZE_MIB]" >&2; exit 2 ;; esac
 case "$RUNS" in '' | *[!0-9]* | 0) echo "RUNS must be a positive number" >&2; exit 2 ;; esac
-for tool in socat ncat ss sha256sum timeout; do
+for tool in socat ncat ss sha256sum timeout /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "$0: needs $tool (scripts/test.sh installs the peers)" >&2; exit 2; }
 done
 
@@ -68,39 +71,48 @@ wait_listening() {
     return 1
 }
 
-# One transfer with tool $1; sets SECS to the seconds it took.
+# One transfer with tool $1 (tcptalk-copy: tcptalk with --no-zero-copy at both ends); sets
+# SECS (wall clock), CPU (user + system seconds of both ends, from GNU time) and WAY (which
+# path each end said it took: sendfile / splice / copy; read/write for socat and ncat).
 run_once() {
-    local tool=$1 port out=$tmp/out err=$tmp/err recv send t0 t1 got status=0
+    local tool=$1 port out=$tmp/out err=$tmp/err recv send t0 t1 got status=0 plain=()
     port=$("$TCPTALK_BENCH" free-port)
     rm -f "$out"
+    [ "$tool" = tcptalk-copy ] && plain=(--no-zero-copy)
+    local cpu_recv=(/usr/bin/time -f '%U %S' -o "$tmp/cpu.recv") cpu_send=(/usr/bin/time -f '%U %S' -o "$tmp/cpu.send")
     case $TLS$tool in
-    1tcptalk) timeout "$LIMIT" "$TCPTALK" server --no-gui --once --bind 127.0.0.1 --port "$port" \
-        --tls --cert "$cert" --key "$key" </dev/null >"$out" 2>"$err.recv" & ;;
-    1socat) timeout "$LIMIT" socat -u \
+    1tcptalk | 1tcptalk-copy) timeout "$LIMIT" "${cpu_recv[@]}" "$TCPTALK" server --no-gui --once \
+        --bind 127.0.0.1 --port "$port" "${plain[@]}" --tls --cert "$cert" --key "$key" \
+        </dev/null >"$out" 2>"$err.recv" & ;;
+    1socat) timeout "$LIMIT" "${cpu_recv[@]}" socat -u \
         "OPENSSL-LISTEN:$port,bind=127.0.0.1,reuseaddr,cert=$cert,key=$key,verify=0" \
         "OPEN:$out,creat,trunc" </dev/null 2>"$err.recv" & ;;
-    1ncat) timeout "$LIMIT" ncat --ssl --ssl-cert "$cert" --ssl-key "$key" -l 127.0.0.1 "$port" \
-        </dev/null >"$out" 2>"$err.recv" & ;;
-    tcptalk) timeout "$LIMIT" "$TCPTALK" server --no-gui --once --bind 127.0.0.1 --port "$port" \
-        </dev/null >"$out" 2>"$err.recv" & ;;
-    socat) timeout "$LIMIT" socat -u "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" "OPEN:$out,creat,trunc" \
-        </dev/null 2>"$err.recv" & ;;
-    ncat) timeout "$LIMIT" ncat -l 127.0.0.1 "$port" </dev/null >"$out" 2>"$err.recv" & ;;
+    1ncat) timeout "$LIMIT" "${cpu_recv[@]}" ncat --ssl --ssl-cert "$cert" --ssl-key "$key" \
+        -l 127.0.0.1 "$port" </dev/null >"$out" 2>"$err.recv" & ;;
+    tcptalk | tcptalk-copy) timeout "$LIMIT" "${cpu_recv[@]}" "$TCPTALK" server --no-gui --once \
+        --bind 127.0.0.1 --port "$port" "${plain[@]}" </dev/null >"$out" 2>"$err.recv" & ;;
+    socat) timeout "$LIMIT" "${cpu_recv[@]}" socat -u "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" \
+        "OPEN:$out,creat,trunc" </dev/null 2>"$err.recv" & ;;
+    ncat) timeout "$LIMIT" "${cpu_recv[@]}" ncat -l 127.0.0.1 "$port" </dev/null >"$out" \
+        2>"$err.recv" & ;;
     esac
     recv=$!
     pids+=("$recv")
     wait_listening "$port" "$recv" || return 1
     t0=$EPOCHREALTIME
     case $TLS$tool in
-    1tcptalk) timeout "$LIMIT" "$TCPTALK" client --no-gui --tls --insecure 127.0.0.1 --port "$port" \
-        <"$input" >/dev/null 2>"$err.send" & ;;
-    1socat) timeout "$LIMIT" socat -u "OPEN:$input" "OPENSSL:127.0.0.1:$port,verify=0" \
+    1tcptalk | 1tcptalk-copy) timeout "$LIMIT" "${cpu_send[@]}" "$TCPTALK" client --no-gui \
+        "${plain[@]}" --tls --insecure 127.0.0.1 --port "$port" <"$input" >/dev/null 2>"$err.send" & ;;
+    1socat) timeout "$LIMIT" "${cpu_send[@]}" socat -u "OPEN:$input" \
+        "OPENSSL:127.0.0.1:$port,verify=0" </dev/null 2>"$err.send" & ;;
+    1ncat) timeout "$LIMIT" "${cpu_send[@]}" ncat --ssl --send-only 127.0.0.1 "$port" <"$input" \
+        2>"$err.send" & ;;
+    tcptalk | tcptalk-copy) timeout "$LIMIT" "${cpu_send[@]}" "$TCPTALK" client --no-gui \
+        "${plain[@]}" 127.0.0.1 --port "$port" <"$input" >/dev/null 2>"$err.send" & ;;
+    socat) timeout "$LIMIT" "${cpu_send[@]}" socat -u "OPEN:$input" "TCP:127.0.0.1:$port" \
         </dev/null 2>"$err.send" & ;;
-    1ncat) timeout "$LIMIT" ncat --ssl --send-only 127.0.0.1 "$port" <"$input" 2>"$err.send" & ;;
-    tcptalk) timeout "$LIMIT" "$TCPTALK" client --no-gui 127.0.0.1 --port "$port" \
-        <"$input" >/dev/null 2>"$err.send" & ;;
-    socat) timeout "$LIMIT" socat -u "OPEN:$input" "TCP:127.0.0.1:$port" </dev/null 2>"$err.send" & ;;
-    ncat) timeout "$LIMIT" ncat --send-only 127.0.0.1 "$port" <"$input" 2>"$err.send" & ;;
+    ncat) timeout "$LIMIT" "${cpu_send[@]}" ncat --send-only 127.0.0.1 "$port" <"$input" \
+        2>"$err.send" & ;;
     esac
     send=$!
     pids+=("$send")
@@ -123,30 +135,52 @@ run_once() {
     fi
     rm -f "$out"
     SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+    # GNU time writes "Command exited with non-zero status N" first when it did.
+    CPU=$(cat "$tmp/cpu.recv" "$tmp/cpu.send" | awk 'NF == 2 && $1 ~ /^[0-9.]+$/ { t += $1 + $2 } END { printf "%.3f", t }')
+    case $tool in
+    tcptalk*)
+        # "stdin to the server: sendfile (zero-copy)", "from the client to stdout: splice (...)"
+        local sent_by got_by
+        sent_by=$(sed -n 's/^tcptalk: stdin to the server: \([a-z]*\).*/\1/p' "$err.send")
+        got_by=$(sed -n 's/^tcptalk: from the client to stdout: \([a-z]*\).*/\1/p' "$err.recv")
+        WAY="${sent_by:-copy} → ${got_by:-copy}" ;;
+    *) WAY="read/write → read/write" ;;
+    esac
 }
 
-tools=(tcptalk socat ncat)
+tools=(tcptalk tcptalk-copy socat ncat)
 # ncat --ssl as the receiver ends some runs with "SSL_read error" and a short copy (seen with
 # ncat 7.93 on Debian 12): not a comparison that measures anything, so TLS runs leave it out.
 [ -n "$TLS" ] && tools=(tcptalk socat)
-rows=()
-for tool in "${tools[@]}"; do
-    times=()
-    for ((run = 1; run <= RUNS; run++)); do
+declare -A walls cpus ways
+# Rounds interleaved (tcptalk, tcptalk-copy, socat, ncat, then again), so that a slow minute of
+# this shared machine falls on every tool alike.
+for ((run = 1; run <= RUNS; run++)); do
+    for tool in "${tools[@]}"; do
         run_once "$tool"
-        echo "$tool run $run: ${SECS}s" >&2
-        times+=("$SECS")
+        echo "round $run, $tool: ${SECS} s wall, ${CPU} s CPU, $WAY" >&2
+        walls[$tool]+="$SECS "
+        cpus[$tool]+="$CPU "
+        ways[$tool]=$WAY
     done
-    sorted=$(printf '%s\n' "${times[@]}" | sort -g)
-    best=$(head -n1 <<<"$sorted")
-    median=$(sed -n "$(((RUNS + 1) / 2))p" <<<"$sorted")
-    rows+=("$(awk -v tool="$tool" -v n="$bytes" -v best="$best" -v med="$median" -v all="${times[*]}" \
-        'BEGIN { printf "| %s | %.0f | %.0f | %s |", tool, n / 1e6 / best, n / 1e6 / med, all }')")
 done
 
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | sed -n "$(((RUNS + 1) / 2))p"; }
+gib=$(awk -v n="$bytes" 'BEGIN { print n / 1073741824 }')
+socat_cpu=$(median "${cpus[socat]}")
+socat_wall=$(median "${walls[socat]}")
+
 echo
-echo "bulk transfer over ${TLS:+TLS over }127.0.0.1: $SIZE_MIB MiB ($bytes bytes), $RUNS runs each, sha256 checked"
+echo "bulk transfer over ${TLS:+TLS over }127.0.0.1: $SIZE_MIB MiB ($bytes bytes), $RUNS rounds interleaved, sha256 checked"
+echo "CPU = user + system seconds of sender and receiver together (GNU time); medians of $RUNS"
 echo
-echo "| tool | best (MB/s) | median (MB/s) | wall-clock times (s) |"
-echo "|---|---:|---:|---|"
-printf '%s\n' "${rows[@]}"
+echo "| tool | path (send → receive) | wall (s) | MB/s | CPU s per GiB | CPU ÷ socat's | wall ÷ socat's | wall times (s) | CPU times (s) |"
+echo "|---|---|---:|---:|---:|---:|---:|---|---|"
+for tool in "${tools[@]}"; do
+    wall=$(median "${walls[$tool]}")
+    cpu=$(median "${cpus[$tool]}")
+    awk -v tool="$tool" -v way="${ways[$tool]}" -v n="$bytes" -v gib="$gib" -v wall="$wall" -v cpu="$cpu" \
+        -v scpu="$socat_cpu" -v swall="$socat_wall" -v walls="${walls[$tool]% }" -v cpus="${cpus[$tool]% }" \
+        'BEGIN { printf "| %s | %s | %.2f | %.0f | %.2f | %.2f | %.2f | %s | %s |\n", tool, way, wall,
+                 n / 1e6 / wall, cpu / gib, cpu / scpu, wall / swall, walls, cpus }'
+done

@@ -2,7 +2,10 @@
 # Many clients on loopback: N clients connect to one server, one line goes to the server's
 # stdin, and tcptalk-bench times how long until every client has it (fan-out), then reads the
 # server's peak and current RSS from /proc. Runs tcptalk and ncat at SMALL clients (default
-# 1,000), then tcptalk alone at LARGE (default 10,000).
+# 1,000), then tcptalk alone at LARGE (default 10,000) and at MOST: as many as the hard fd
+# limit leaves room for (~19,900 under a limit of 20,000; MOST=0 skips it). The larger runs
+# connect from SOURCES loopback addresses in turn (default 64: 127.1.0.1 onwards), as clients
+# past one address's ~28,000 ephemeral ports would have to.
 #
 #   scripts/bench-clients.sh [SMALL [LARGE]]    # `50 100` is a smoke run of a few seconds
 #
@@ -30,6 +33,12 @@ fi
 # The bench holds LARGE sockets and the server as many: both need a hard fd limit above that.
 # tcptalk-bench raises its soft limit to the hard one itself (the server inherits it); root
 # may also raise the hard limit here.
+HARD=$(ulimit -Hn)
+[ "$HARD" = unlimited ] && HARD=1048576
+# The bench holds every client and the server one descriptor per client: both under HARD, with
+# room for their own (stdio, runtime, listener).
+MOST=${MOST:-$((HARD - 100))}
+SOURCES=${SOURCES:-64}
 need=$((LARGE + 100))
 if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt "$need" ]; then
     ulimit -Hn "$need" 2>/dev/null ||
@@ -44,12 +53,17 @@ echo "many clients over 127.0.0.1: connect, then one line (\"hello fan-out\") to
 echo
 run --server tcptalk --bin "$TCPTALK" --clients "$SMALL"
 run --server ncat --clients "$SMALL" --no-header
-run --server tcptalk --bin "$TCPTALK" --clients "$LARGE" --no-header
+run --server tcptalk --bin "$TCPTALK" --clients "$LARGE" --sources "$SOURCES" --no-header
+if [ "$MOST" -gt "$LARGE" ]; then
+    run --server tcptalk --bin "$TCPTALK" --clients "$MOST" --sources "$SOURCES" --no-header
+fi
 echo
 echo "ncat is not run at $LARGE clients: it serves them with select() and aborts at fd 1024"
 echo "(FD_SETSIZE): \"Attempt to FD_SET fd 1024, which is not less than FD_SETSIZE\", so ~1,020 at most."
 echo "in flight = clients opened but not yet accepted (ncat's listen backlog is 10, tcptalk's 1024)."
 echo "accepted = the server reported every client (tcptalk: --json \"connected\"; ncat: its fds)."
 echo "fan-out = from writing the line to the server's stdin until the last client read it."
-echo "targets at 10,000 clients: fan-out <= 1 s, peak RSS <= 200 MB."
+echo "RSS per idle client = (RSS with every client accepted - RSS listening) / clients, in KB."
+echo "the $LARGE and $MOST runs connect from $SOURCES loopback addresses (127.1.0.1 onwards)."
+echo "targets at 10,000 clients: fan-out <= 1 s, peak RSS <= 200 MB; at the most: fan-out <= 1 s."
 exit "$status"

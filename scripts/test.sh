@@ -12,6 +12,8 @@ command -v ncat >/dev/null || need+=(ncat)
 command -v python3 >/dev/null || need+=(python3)
 command -v script >/dev/null || need+=(bsdutils)
 command -v ss >/dev/null || need+=(iproute2)
+# scripts/bench-bulk.sh (smoke-tested) reads each end's CPU time with GNU time.
+[ -x /usr/bin/time ] || need+=(time)
 # Reads the .pcap files of --pcap back (Wireshark's command line).
 command -v tshark >/dev/null || need+=(tshark)
 # TLS peers: openssl s_client and s_server (ncat --ssl is above).

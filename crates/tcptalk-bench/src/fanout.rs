@@ -42,6 +42,21 @@ pub struct FanoutConfig {
     pub timeout: Duration,
     /// Lower the server's soft fd limit to this after it starts (to see how it copes).
     pub server_nofile: Option<u64>,
+    /// Clients connect from this many loopback addresses in turn (127.1.0.1, 127.1.0.2, …;
+    /// all of 127/8 is loopback on Linux), each with its own ephemeral ports: one address has
+    /// ~28,000 (`ip_local_port_range`) toward one server port. 1: the kernel's choice.
+    pub sources: usize,
+}
+
+/// The `i`th of `count` source addresses: 127.1.0.1 onwards, 250 per third octet.
+pub fn source_addr(i: usize, count: usize) -> Option<Ipv4Addr> {
+    if count <= 1 {
+        return None;
+    }
+    let k = i % count;
+    let high = u8::try_from(k / 250).ok()?;
+    let low = u8::try_from(k % 250 + 1).ok()?;
+    Some(Ipv4Addr::new(127, 1, high, low))
 }
 
 /// What was measured. Durations are `None` when the phase did not complete.
@@ -85,7 +100,16 @@ impl FanoutReport {
             && self.got_line == self.clients
     }
 
-    pub const HEADER: &'static str = "| server | clients | in flight | connect (s) | accepted (s) | fan-out (s) | fan-out p50 (s) | got line | peak RSS (MB) | RSS (MB) | server CPU (s) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+    pub const HEADER: &'static str = "| server | clients | in flight | connect (s) | accepted (s) | fan-out (s) | fan-out p50 (s) | got line | peak RSS (MB) | RSS (MB) | RSS per idle client (KB) | server CPU (s) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+
+    /// What each idle client added to the server's RSS, in KB (10^3 bytes).
+    pub fn per_client_kb(&self) -> f64 {
+        let added = self
+            .memory_idle
+            .now_kib
+            .saturating_sub(self.memory_start.now_kib);
+        added as f64 * 1024.0 / 1e3 / self.accepted.max(1) as f64
+    }
 
     /// One row of the table under [`FanoutReport::HEADER`].
     pub fn row(&self) -> String {
@@ -93,7 +117,7 @@ impl FanoutReport {
             |d: Option<Duration>| d.map_or("-".to_string(), |d| format!("{:.3}", d.as_secs_f64()));
         let mb = |kib: u64| format!("{:.1}", kib as f64 * 1024.0 / 1e6);
         format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {}/{} | {} | {} | {:.2} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {}/{} | {} | {} | {:.2} | {:.2} |",
             self.server,
             self.clients,
             self.concurrency,
@@ -105,6 +129,7 @@ impl FanoutReport {
             self.clients,
             mb(self.memory.peak_kib),
             mb(self.memory.now_kib),
+            self.per_client_kb(),
             self.server_cpu.as_secs_f64(),
         )
     }
@@ -256,8 +281,9 @@ async fn connect_all(
         let settled = accepted + report.connect_errors;
         while opened < config.clients && opened.saturating_sub(settled) < window {
             let timeout = config.timeout;
+            let source = source_addr(opened, config.sources);
             connects.spawn(async move {
-                match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+                match tokio::time::timeout(timeout, connect_from(source, addr)).await {
                     Ok(result) => result.map_err(|e| e.to_string()),
                     Err(_) => Err(format!("connect timed out after {timeout:?}")),
                 }
@@ -286,6 +312,16 @@ async fn connect_all(
         ));
     }
     streams
+}
+
+/// Connects to `addr`, from `source` when given (any port of it).
+async fn connect_from(source: Option<Ipv4Addr>, addr: SocketAddr) -> std::io::Result<TcpStream> {
+    let Some(source) = source else {
+        return TcpStream::connect(addr).await;
+    };
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::from((source, 0)))?;
+    socket.connect(addr).await
 }
 
 struct ReadOutcome {

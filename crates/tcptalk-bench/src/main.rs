@@ -93,6 +93,10 @@ struct FanoutArgs {
     /// Lower the server's soft fd limit to N once it runs (shows what happens when it runs out).
     #[arg(long, value_name = "N")]
     server_nofile: Option<u64>,
+    /// Connect from N loopback source addresses in turn (127.1.0.1, 127.1.0.2, …), each with
+    /// its own ephemeral ports [default: 1, the kernel's choice]
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    sources: usize,
     /// Print only the table row, not the header (for scripts that join several runs).
     #[arg(long)]
     no_header: bool,
@@ -169,6 +173,7 @@ fn fanout_main(args: FanoutArgs) -> anyhow::Result<bool> {
         }),
         timeout: Duration::try_from_secs_f64(args.timeout).context("bad --timeout")?,
         server_nofile: args.server_nofile,
+        sources: args.sources,
     };
     eprintln!(
         "tcptalk-bench: fanout: {} clients to {} (fd limit {limit}, inherited by the server)",

@@ -20,6 +20,7 @@ use crate::options::{Keepalive, UdpOptions};
 use crate::stream::Stream;
 use crate::tls::{self, TlsClient, TlsInfo};
 use crate::udp;
+use crate::zero_copy::ZeroCopySink;
 
 /// What a client speaks.
 #[derive(Debug, Clone, Default)]
@@ -48,6 +49,9 @@ pub struct ClientConfig {
     pub local: Option<IpAddr>,
     /// TCP keepalive (not used by UDP).
     pub keepalive: Option<Keepalive>,
+    /// Where a plain TCP connection's bytes go without passing through us; they then arrive
+    /// as counts, not as [`Event::Received`].
+    pub receive_into: Option<ZeroCopySink>,
 }
 
 impl ClientConfig {
@@ -60,6 +64,7 @@ impl ClientConfig {
             transport: ClientTransport::Tcp,
             local: None,
             keepalive: Some(Keepalive::default()),
+            receive_into: None,
         }
     }
 
@@ -145,7 +150,10 @@ pub fn spawn_client(runtime: &Handle, config: ClientConfig, events: EventSender)
             &cancel,
             totals,
             &tracker,
-            config.half_close,
+            connection::ConnOptions {
+                half_close: config.half_close,
+                sink: config.receive_into.as_ref(),
+            },
         ) {
             Ok((conn, task)) => {
                 if events.emit(Event::Connected { conn }).await {

@@ -7,9 +7,7 @@
 //! instead of growing memory.
 
 use std::collections::VecDeque;
-use std::fmt;
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -19,15 +17,22 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::counters::{ByteCounts, Counters};
+use crate::counters::Counters;
 use crate::event::{CloseReason, Event, EventSender};
 use crate::stream::{ReadSide, Stream, WriteSide, Written, write_some};
 use crate::tls::TlsInfo;
+use crate::zero_copy::{
+    Failure, Incoming, Moved, Outgoing, SinkPipe, ZeroCopySink, ZeroCopySource, read_next,
+    write_next,
+};
+
+mod handle;
+
+pub(crate) use handle::{Command, HandleParts};
+pub use handle::{ConnId, Connection, MAX_DATAGRAM, SendError, Transport};
 
 /// How much unsent data one connection's actor holds before it pushes back on senders.
 pub const WRITE_QUEUE_LIMIT: usize = 1 << 20;
-/// Commands waiting in a connection's channel before `try_send` reports `Full`.
-const COMMAND_CAPACITY: usize = 64;
 /// First read size. Small, so 10,000 quiet clients cost little memory.
 const READ_CHUNK_MIN: usize = 4 * 1024;
 /// Largest read size; a connection that keeps filling its buffer grows toward it, so floods
@@ -36,259 +41,13 @@ const READ_CHUNK_MAX: usize = 256 * 1024;
 /// How long a close waits to flush what was already queued.
 const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// A stable identifier of one connection, unique within the process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ConnId(pub u64);
-
-impl fmt::Display for ConnId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}", self.0)
-    }
-}
-
-impl ConnId {
-    fn next() -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        ConnId(NEXT.fetch_add(1, Ordering::Relaxed))
-    }
-}
-
-#[derive(Debug)]
-pub(crate) enum Command {
-    Send(Bytes),
-    ShutdownWrite,
-}
-
-/// Why a send did not go through.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SendError {
-    #[error("the connection is closed")]
-    Closed,
-    #[error("the peer is not reading fast enough: {queued} bytes are still waiting to be sent")]
-    Full { queued: u64 },
-    #[error("{len} bytes do not fit in one UDP datagram (at most {max} bytes)")]
-    TooLong { len: usize, max: usize },
-}
-
-/// What carries a connection's bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Transport {
-    Tcp,
-    /// TLS over TCP.
-    Tls,
-    /// One UDP peer: a client's server, or a source a UDP server has heard from.
-    Udp,
-}
-
-impl fmt::Display for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Transport::Tcp => "TCP",
-            Transport::Tls => "TLS",
-            Transport::Udp => "UDP",
-        })
-    }
-}
-
-/// The largest UDP payload over IPv4 (65,535 less the IP and UDP headers).
-pub const MAX_DATAGRAM: usize = 65_507;
-
-/// A handle to a live connection. Cheap to clone; dropping every handle does not close it.
-#[derive(Clone)]
-pub struct Connection {
-    id: ConnId,
-    local: SocketAddr,
-    peer: SocketAddr,
-    commands: mpsc::Sender<Command>,
-    close: CancellationToken,
-    counters: Arc<Counters>,
-    queued: Arc<AtomicU64>,
-    transport: Transport,
-    tls: Option<Arc<TlsInfo>>,
-}
-
-impl fmt::Debug for Connection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Connection")
-            .field("id", &self.id)
-            .field("local", &self.local)
-            .field("peer", &self.peer)
-            .field("transport", &self.transport)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Connection {
-    pub fn id(&self) -> ConnId {
-        self.id
-    }
-
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local
-    }
-
-    pub fn peer_addr(&self) -> SocketAddr {
-        self.peer
-    }
-
-    pub fn transport(&self) -> Transport {
-        self.transport
-    }
-
-    /// What the TLS handshake settled (`None` unless the transport is TLS).
-    pub fn tls(&self) -> Option<&Arc<TlsInfo>> {
-        self.tls.as_ref()
-    }
-
-    /// Whether an empty message means something: on UDP it is an empty datagram; on a stream
-    /// there is nothing to send.
-    fn skips_empty(&self) -> bool {
-        self.transport != Transport::Udp
-    }
-
-    /// On UDP one message is one datagram, so one that cannot fit is refused whole.
-    fn check_size(&self, len: usize) -> Result<(), SendError> {
-        if self.transport == Transport::Udp && len > MAX_DATAGRAM {
-            return Err(SendError::TooLong {
-                len,
-                max: MAX_DATAGRAM,
-            });
-        }
-        Ok(())
-    }
-
-    /// Bytes received and sent on this connection so far.
-    pub fn counts(&self) -> ByteCounts {
-        self.counters.snapshot()
-    }
-
-    /// Bytes accepted by `send`/`try_send` but not yet handed to the operating system (those
-    /// still in the command channel included).
-    pub fn queued_bytes(&self) -> u64 {
-        self.queued.load(Ordering::Relaxed)
-    }
-
-    /// Queues `data` for sending, waiting while the peer is not reading (back-pressure).
-    pub async fn send(&self, data: Bytes) -> Result<(), SendError> {
-        if data.is_empty() && self.skips_empty() {
-            return Ok(());
-        }
-        self.check_size(data.len())?;
-        let len = data.len() as u64;
-        self.queued.fetch_add(len, Ordering::Relaxed);
-        // Takes the length back unless the bytes were queued, also when the caller gives up
-        // waiting (a timeout drops this future mid-send).
-        let mut unqueue = Unqueue {
-            queued: &self.queued,
-            len,
-        };
-        if self.commands.send(Command::Send(data)).await.is_err() {
-            return Err(SendError::Closed);
-        }
-        unqueue.len = 0;
-        Ok(())
-    }
-
-    /// Queues `data` without waiting: for UI threads, which must never block.
-    /// Nothing is queued when this fails, so a message is never sent in part.
-    pub fn try_send(&self, data: Bytes) -> Result<(), SendError> {
-        if data.is_empty() && self.skips_empty() {
-            return Ok(());
-        }
-        self.check_size(data.len())?;
-        let len = data.len() as u64;
-        self.queued.fetch_add(len, Ordering::Relaxed);
-        match self.commands.try_send(Command::Send(data)) {
-            Ok(()) => Ok(()),
-            Err(err) => {
-                // Takes back exactly what was added above; the actor only ever takes off bytes
-                // it received, so this cannot wrap.
-                let before = self.queued.fetch_sub(len, Ordering::Relaxed);
-                let queued = before.saturating_sub(len);
-                Err(match err {
-                    mpsc::error::TrySendError::Full(_) => SendError::Full { queued },
-                    mpsc::error::TrySendError::Closed(_) => SendError::Closed,
-                })
-            }
-        }
-    }
-
-    /// Sends FIN after everything queued before it: "I have nothing more to say", while still
-    /// receiving what the peer sends (what `nc -N` does at end of input).
-    pub async fn shutdown_write(&self) -> Result<(), SendError> {
-        self.commands
-            .send(Command::ShutdownWrite)
-            .await
-            .map_err(|_| SendError::Closed)
-    }
-
-    /// Closes the connection: stops reading, flushes what is already queued (for a short
-    /// while at most), then closes. The peer sees an orderly close.
-    pub fn close(&self) {
-        self.close.cancel();
-    }
-
-    /// True once the connection's actor has been told to close or has ended.
-    pub fn is_closed(&self) -> bool {
-        self.close.is_cancelled() || self.commands.is_closed()
-    }
-}
-
-/// The actor's ends of what a [`Connection`] handle shares with it.
-pub(crate) struct HandleParts {
-    pub(crate) commands: mpsc::Receiver<Command>,
-    pub(crate) close: CancellationToken,
-    pub(crate) counters: Arc<Counters>,
-    pub(crate) queued: Arc<AtomicU64>,
-}
-
-impl Connection {
-    /// A new handle with a fresh id, and the parts the actor behind it keeps.
-    pub(crate) fn new(
-        local: SocketAddr,
-        peer: SocketAddr,
-        transport: Transport,
-        tls: Option<TlsInfo>,
-        parent: &CancellationToken,
-    ) -> (Connection, HandleParts) {
-        let (commands, command_rx) = mpsc::channel(COMMAND_CAPACITY);
-        let close = parent.child_token();
-        let counters = Arc::new(Counters::default());
-        let queued = Arc::new(AtomicU64::new(0));
-        let conn = Connection {
-            id: ConnId::next(),
-            local,
-            peer,
-            commands,
-            close: close.clone(),
-            counters: counters.clone(),
-            queued: queued.clone(),
-            transport,
-            tls: tls.map(Arc::new),
-        };
-        let parts = HandleParts {
-            commands: command_rx,
-            close,
-            counters,
-            queued,
-        };
-        (conn, parts)
-    }
-}
-
-/// Subtracts `len` from the queued count when dropped.
-struct Unqueue<'a> {
-    queued: &'a AtomicU64,
-    len: u64,
-}
-
-impl Drop for Unqueue<'_> {
-    fn drop(&mut self) {
-        if self.len > 0 {
-            self.queued.fetch_sub(self.len, Ordering::Relaxed);
-        }
-    }
+/// How a new connection behaves, as its server or client was configured.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConnOptions<'a> {
+    /// Keep sending after the peer's FIN (see [`crate::ServerConfig::half_close`]).
+    pub(crate) half_close: bool,
+    /// Where received bytes go instead of into events (plain TCP only).
+    pub(crate) sink: Option<&'a ZeroCopySink>,
 }
 
 /// Starts the actor for an established stream and returns its handle. The caller announces
@@ -300,8 +59,9 @@ pub(crate) fn spawn(
     parent: &CancellationToken,
     totals: Arc<Counters>,
     tracker: &tokio_util::task::TaskTracker,
-    half_close: bool,
+    options: ConnOptions<'_>,
 ) -> io::Result<(Connection, ConnectionTask)> {
+    let ConnOptions { half_close, sink } = options;
     let local = stream.local_addr()?;
     let peer = stream.peer_addr()?;
     // Chat and request/response traffic wants each message out at once.
@@ -310,6 +70,9 @@ pub(crate) fn spawn(
         Stream::Tcp(_) => Transport::Tcp,
         Stream::Tls(_) => Transport::Tls,
     };
+    let sink = sink
+        .filter(|_| transport == Transport::Tcp)
+        .and_then(ZeroCopySink::connect);
     let (conn, parts) = Connection::new(local, peer, transport, tls, parent);
     let HandleParts {
         commands: command_rx,
@@ -318,7 +81,7 @@ pub(crate) fn spawn(
         queued,
     } = parts;
     let actor = Actor {
-        id: conn.id,
+        id: conn.id(),
         events,
         close,
         counters,
@@ -330,6 +93,8 @@ pub(crate) fn spawn(
         half_close,
         state: State::Open,
         needs_flush: false,
+        sink,
+        source: None,
     };
     let task = ConnectionTask {
         actor,
@@ -428,6 +193,10 @@ struct Actor {
     state: State,
     /// TLS keeps what was written in its own buffer until flushed.
     needs_flush: bool,
+    /// Received bytes go here instead of into events (see [`crate::zero_copy`]).
+    sink: Option<SinkPipe>,
+    /// Being sent after the queue; commands wait until it is at its end.
+    source: Option<ZeroCopySource>,
 }
 
 impl Actor {
@@ -493,11 +262,23 @@ impl Actor {
                 }
             }
             let reading = self.state.reading();
-            let taking = self.state.taking_commands() && self.buffered < WRITE_QUEUE_LIMIT;
+            let taking = self.state.taking_commands()
+                && self.buffered < WRITE_QUEUE_LIMIT
+                && self.source.is_none();
+            let writing = !self.queue.is_empty() || self.needs_flush || self.source.is_some();
             tokio::select! {
                 biased;
                 () = self.close.cancelled() => return CloseReason::ClosedByUs,
-                written = write_some(writer, &self.queue), if !self.queue.is_empty() || self.needs_flush => {
+                outgoing = write_next(writer, &self.queue, self.needs_flush, self.source.as_mut()), if writing => {
+                    let written = match outgoing {
+                        Outgoing::Written(written) => written,
+                        Outgoing::FromSource(moved) => {
+                            if let Some(reason) = self.sent_from_source(moved).await {
+                                return reason;
+                            }
+                            continue;
+                        }
+                    };
                     match written {
                         Ok(Written::Flushed) => self.needs_flush = false,
                         Ok(Written::Bytes(n)) => {
@@ -510,7 +291,22 @@ impl Actor {
                         Err(err) => return classify(err),
                     }
                 }
-                read = reader.read_some(&mut buf, read_size), if reading => {
+                incoming = read_next(reader, &mut buf, read_size, self.sink.as_mut()), if reading => {
+                    let read = match incoming {
+                        Incoming::Read(read) => read,
+                        Incoming::Spliced(Ok(Moved::Bytes(n))) => {
+                            self.counters.add_received(n);
+                            self.totals.add_received(n);
+                            continue;
+                        }
+                        Incoming::Spliced(Ok(Moved::End)) => Ok(Some(0)),
+                        Incoming::Spliced(Err(Failure::Socket(err))) => Err(err),
+                        Incoming::Spliced(Err(Failure::Local(err))) => {
+                            return CloseReason::Error(format!(
+                                "cannot write what was received: {err}"
+                            ));
+                        }
+                    };
                     match read {
                         Ok(None) => {}
                         Ok(Some(0)) => match self.state.after_peer_fin(self.half_close) {
@@ -547,6 +343,10 @@ impl Actor {
                             self.queue.push_back(data);
                             state
                         }
+                        (Some(Command::SendFrom(source)), state) => {
+                            self.source = Some(source);
+                            state
+                        }
                         (Some(Command::ShutdownWrite), State::PeerFinished) => {
                             State::PeerFinishedFinPending
                         }
@@ -558,6 +358,34 @@ impl Actor {
                 }
             }
         }
+    }
+
+    /// Counts what the source sent; `Some` when the connection is over.
+    async fn sent_from_source(&mut self, moved: Result<Moved, Failure>) -> Option<CloseReason> {
+        match moved {
+            Ok(Moved::Bytes(n)) => {
+                self.counters.add_sent(n);
+                self.totals.add_sent(n);
+                let event = Event::Sent {
+                    conn: self.id,
+                    bytes: n,
+                };
+                if !self.events.emit(event).await {
+                    return Some(CloseReason::ClosedByUs);
+                }
+            }
+            Ok(Moved::End) => self.source = None,
+            Err(Failure::Socket(err)) => return Some(classify(err)),
+            // The connection is fine; only what was to be sent cannot be read any more.
+            Err(Failure::Local(source)) => {
+                self.source = None;
+                let error = crate::NetError::io("cannot read what was to be sent", source);
+                if !self.events.emit(Event::Warning { error }).await {
+                    return Some(CloseReason::ClosedByUs);
+                }
+            }
+        }
+        None
     }
 
     /// Writes out what was queued before a close, bounded in time so a peer that stopped

@@ -62,6 +62,15 @@ pub enum NetError {
     )]
     TooManySources { max: usize },
 
+    #[error(
+        "out of file descriptors{}: {turned_away} new client(s) turned away (connected and closed); every connected client is still served, and new ones are taken again as others leave",
+        limit.map(|limit| format!(" (the open file limit is {limit})")).unwrap_or_default()
+    )]
+    OutOfDescriptors {
+        turned_away: usize,
+        limit: Option<u64>,
+    },
+
     #[error("TLS handshake with {target} failed: {failure}")]
     Tls {
         target: String,

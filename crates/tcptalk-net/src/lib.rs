@@ -19,6 +19,7 @@ mod server;
 mod stream;
 pub mod tls;
 mod udp;
+mod zero_copy;
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -37,6 +38,7 @@ pub use server::{
     run as run_server, spawn_server,
 };
 pub use udp::UDP_LINGER;
+pub use zero_copy::{ZeroCopyPath, ZeroCopySink, ZeroCopySource};
 
 /// A tokio runtime on its own named threads, for front ends whose main thread is not async.
 #[derive(Debug)]

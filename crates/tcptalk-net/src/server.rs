@@ -24,6 +24,7 @@ use crate::options::{Keepalive, UdpOptions};
 use crate::stream::Stream;
 use crate::tls::{self, TlsServer};
 use crate::udp;
+use crate::zero_copy::ZeroCopySink;
 
 /// How long an accepted client gets to finish its TLS handshake; one that says nothing (a
 /// plain TCP client, a port scanner) is dropped with a warning instead of held.
@@ -63,6 +64,9 @@ pub struct ServerConfig {
     pub transport: ServerTransport,
     /// TCP keepalive on every accepted client (not used by UDP).
     pub keepalive: Option<Keepalive>,
+    /// Where plain TCP clients' bytes go without passing through us; they then arrive as
+    /// counts, not as [`Event::Received`]. Each client costs two more descriptors (its pipe).
+    pub receive_into: Option<ZeroCopySink>,
 }
 
 impl ServerConfig {
@@ -73,6 +77,7 @@ impl ServerConfig {
             half_close: false,
             transport: ServerTransport::Tcp,
             keepalive: Some(Keepalive::default()),
+            receive_into: None,
         }
     }
 }
@@ -83,6 +88,7 @@ struct Accepting {
     half_close: bool,
     tls: Option<TlsServer>,
     keepalive: Option<Keepalive>,
+    receive_into: Option<ZeroCopySink>,
 }
 
 /// Controls a running server. Dropping it does not stop the server; call [`ServerHandle::stop`].
@@ -144,6 +150,7 @@ pub fn spawn_server(runtime: &Handle, config: ServerConfig, events: EventSender)
                 _ => None,
             },
             keepalive: config.keepalive,
+            receive_into: config.receive_into,
         };
         match listener {
             Ok(listener) => serve(listener, events, shutdown, totals, accepting).await,
@@ -287,11 +294,43 @@ impl SpareFd {
     }
 }
 
+/// Out of descriptors, tells every client waiting in the backlog instead of leaving it
+/// hanging: frees the spare descriptor, accepts and closes each at once (it sees the
+/// connection end), then holds the spare again. Returns how many were turned away.
+fn turn_away_waiting(listener: &TcpListener, spare_fd: &mut SpareFd) -> usize {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    spare_fd.release();
+    let mut turned_away = 0;
+    // Bounded: the backlog holds at most what `listen` asked for.
+    while turned_away < LISTEN_BACKLOG as usize {
+        match listener.poll_accept(&mut cx) {
+            std::task::Poll::Ready(Ok((stream, addr))) => {
+                tracing::debug!(%addr, "turned away: out of file descriptors");
+                drop(stream);
+                turned_away += 1;
+            }
+            // Nobody else waits, or the slot was taken meanwhile.
+            _ => break,
+        }
+    }
+    *spare_fd = SpareFd::open();
+    turned_away
+}
+
+/// The soft limit on open descriptors, for the message that says we reached it (a system
+/// call: with no descriptor left, `/proc/self/limits` cannot be opened).
+fn open_file_limit() -> Option<u64> {
+    rustix::process::getrlimit(rustix::process::Resource::Nofile).current
+}
+
 fn is_family_unsupported(err: &io::Error) -> bool {
     const EAFNOSUPPORT: i32 = 97;
     const EADDRNOTAVAIL: i32 = 99;
     matches!(err.raw_os_error(), Some(EAFNOSUPPORT | EADDRNOTAVAIL))
 }
+
+/// Connections the kernel completes for us before we accept them.
+const LISTEN_BACKLOG: i32 = 4096;
 
 fn listen_on(addr: SocketAddr, dual_stack: bool) -> io::Result<TcpListener> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
@@ -302,7 +341,7 @@ fn listen_on(addr: SocketAddr, dual_stack: bool) -> io::Result<TcpListener> {
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
     // The kernel caps this at net.core.somaxconn; asking for more costs nothing.
-    socket.listen(4096)?;
+    socket.listen(LISTEN_BACKLOG)?;
     TcpListener::from_std(socket.into())
 }
 
@@ -368,7 +407,10 @@ async fn serve(
                     &shutdown,
                     totals.clone(),
                     &tracker,
-                    accepting.half_close,
+                    connection::ConnOptions {
+                        half_close: accepting.half_close,
+                        sink: accepting.receive_into.as_ref(),
+                    },
                 );
                 match spawned {
                     Ok((conn, task)) => {
@@ -385,17 +427,15 @@ async fn serve(
             Err(source) => {
                 // Usually out of file descriptors: wait and try again, never give up the port.
                 tracing::warn!(%source, "accept failed");
-                if is_out_of_fds(&source) {
-                    // Tell the waiting client instead of leaving it hanging: free the spare
-                    // descriptor, accept and close at once, then hold the spare again.
-                    spare_fd.release();
-                    if let Ok((stream, addr)) = listener.accept().await {
-                        tracing::warn!(%addr, "turned away: out of file descriptors");
-                        drop(stream);
+                let error = if is_out_of_fds(&source) {
+                    let turned_away = turn_away_waiting(&listener, &mut spare_fd);
+                    NetError::OutOfDescriptors {
+                        turned_away,
+                        limit: open_file_limit(),
                     }
-                    spare_fd = SpareFd::open();
-                }
-                let error = NetError::io("cannot accept a new client", source);
+                } else {
+                    NetError::io("cannot accept a new client", source)
+                };
                 events.emit(Event::Warning { error }).await;
                 tokio::select! {
                     () = shutdown.cancelled() => break,
@@ -457,7 +497,10 @@ impl Handshake {
             &self.shutdown,
             self.totals,
             &self.tracker,
-            self.half_close,
+            connection::ConnOptions {
+                half_close: self.half_close,
+                sink: None,
+            },
         );
         match spawned {
             Ok((conn, task)) => {

@@ -319,6 +319,8 @@ impl PeerSender {
                             break CloseReason::ClosedByUs;
                         }
                     }
+                    // `Connection::send_from` refuses UDP before it gets here.
+                    Some(Command::SendFrom(_)) => {}
                     Some(Command::ShutdownWrite) => {
                         // No FIN on UDP: the last message is out, so wait a moment for answers.
                         lingering = true;

@@ -9,13 +9,15 @@
 //!   flow control all the way back to stdin). Sending to everyone, a peer that has not read for
 //!   [`SLOW_PEER_GRACE`] is disconnected rather than allowed to stall every other client, or to
 //!   get a stream with a hole in it. The bytes are recorded line by line, like received ones.
+//! - [`SessionHandle::send_from`], for the terminal's bulk transfers: a file or pipe handed to
+//!   the connection, which sends it without the bytes ever reaching us.
 
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use tcptalk_core::log::Direction;
 use tcptalk_core::{ComposeError, Composed, Message};
-use tcptalk_net::{Connection, SendError};
+use tcptalk_net::{Connection, SendError, ZeroCopySource};
 
 use crate::assemble::HEX_MARK;
 use crate::{Command, PeerId, SessionHandle};
@@ -192,6 +194,25 @@ impl SessionHandle {
             reached += usize::from(sent);
         }
         reached
+    }
+
+    /// Sends what `source` holds to `peer` straight from its file or pipe, after what was sent
+    /// before (see [`tcptalk_net::ZeroCopySource`]). The bytes never pass through the
+    /// session, so they reach no history, log or capture: a front end takes this way only
+    /// when none of those is wanted. Their count is the connection's, as always.
+    pub async fn send_from(&self, peer: PeerId, source: ZeroCopySource) -> Result<(), SendError> {
+        match self.connections(Target::One(peer)).into_iter().next() {
+            Some(conn) => conn.send_from(source).await,
+            None => Err(SendError::Closed),
+        }
+    }
+
+    /// `peer`'s connection, while it is open: its counts go on being readable after it
+    /// closes (a [`send_from`] transfer's progress is read from them).
+    ///
+    /// [`send_from`]: SessionHandle::send_from
+    pub fn connection(&self, peer: PeerId) -> Option<Connection> {
+        self.connections(Target::One(peer)).into_iter().next()
     }
 
     /// The open connections `to` names, now.

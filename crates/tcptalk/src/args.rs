@@ -184,6 +184,12 @@ pub struct SendArgs {
     #[arg(long, value_name = "FILE", requires = "no_gui")]
     pub pcap: Option<PathBuf>,
 
+    /// Always read and write the bytes ourselves: never move them straight between stdin /
+    /// stdout and the socket with sendfile or splice (what Linux allows when stdin or stdout
+    /// is a file or a pipe and nothing else needs to see the bytes). The same bytes either way.
+    #[arg(long, requires = "no_gui")]
+    pub no_zero_copy: bool,
+
     /// Stop after N sends; a client then closes as at the end of stdin.
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_count, requires = "every")]
     pub count: Option<u64>,

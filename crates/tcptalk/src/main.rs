@@ -2,11 +2,13 @@
 //! (`tcptalk-gui`) or to the terminal mode, both built on `tcptalk-net`.
 
 mod args;
+mod bulk;
 mod datagrams;
 mod generate;
 mod net_args;
 mod progress;
 mod report;
+mod stdin;
 mod terminal;
 mod wording;
 
@@ -29,8 +31,8 @@ fn main() -> ExitCode {
     // clap prints its own message and exits with 2 on bad arguments.
     let cli = Cli::parse();
     init_tracing();
-    raise_fd_limit();
-    match run(cli) {
+    let fd_limit = raise_fd_limit();
+    match run(cli, fd_limit) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
         Err(err) => {
@@ -57,14 +59,24 @@ fn init_tracing() {
 
 /// A server with 10,000 clients needs more descriptors than the usual soft limit of 1,024;
 /// take what the hard limit allows.
-fn raise_fd_limit() {
+/// Returns the limit now in force, which a terminal server turns into how many clients it has
+/// room for.
+fn raise_fd_limit() -> Option<u64> {
     match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(limit) => tracing::debug!(limit, "open file limit"),
-        Err(err) => tracing::debug!(%err, "cannot raise the open file limit"),
+        Ok(limit) => {
+            tracing::debug!(limit, "open file limit");
+            Some(limit)
+        }
+        Err(err) => {
+            tracing::debug!(%err, "cannot raise the open file limit");
+            rlimit::getrlimit(rlimit::Resource::NOFILE)
+                .ok()
+                .map(|(soft, _)| soft)
+        }
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<Outcome> {
+fn run(cli: Cli, fd_limit: Option<u64>) -> anyhow::Result<Outcome> {
     match cli.command {
         Some(Command::Interfaces) => {
             net_args::print_interfaces();
@@ -76,8 +88,9 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Some(Command::Server(args)) if args.no_gui => {
             let config = server_config(&args)?;
-            let terminal =
+            let mut terminal =
                 terminal_setup(args.json, cli.log.as_deref(), cli.encoding, &args.sending)?;
+            terminal.fd_limit = fd_limit;
             block_on(terminal::run_server(config, args.once, terminal))?
         }
         Some(Command::Client(args)) if args.no_gui => {
@@ -154,6 +167,8 @@ fn terminal_setup(
             .clone()
             .unwrap_or(tcptalk_core::Framing::Line),
         capture: open_capture(sending.pcap.as_deref())?,
+        no_zero_copy: sending.no_zero_copy,
+        fd_limit: None,
     })
 }
 

@@ -50,6 +50,18 @@ impl StdinProgress {
         }
     }
 
+    /// `done` bytes in all were sent (counted elsewhere, as a zero-copy transfer is).
+    pub fn set(&mut self, done: u64) {
+        if done > self.done {
+            self.add(usize::try_from(done - self.done).unwrap_or(usize::MAX));
+        }
+    }
+
+    /// Every byte of the file went.
+    pub fn is_complete(&self) -> bool {
+        self.done >= self.total
+    }
+
     /// The last line, ended.
     pub fn finish(&mut self) {
         self.show("\n");

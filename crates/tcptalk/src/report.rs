@@ -48,6 +48,21 @@ impl Reporter {
         );
     }
 
+    /// How many clients the open file limit leaves room for: one descriptor each, less those
+    /// open now and the one the server keeps spare to turn clients away when it is full.
+    pub fn capacity(&mut self, limit: u64, in_use: Option<u64>) {
+        let clients = limit.saturating_sub(in_use.unwrap_or(0) + 1);
+        self.emit(
+            || {
+                format!(
+                    "room for {clients} clients at once (open file limit {limit}); past that, \
+                     new ones are turned away and told so by a closed connection"
+                )
+            },
+            || json!({"event": "capacity", "clients": clients, "fd_limit": limit}),
+        );
+    }
+
     pub fn connecting(&mut self, target: &str) {
         self.emit(
             || format!("connecting to {target}"),
@@ -154,6 +169,17 @@ impl Reporter {
         self.emit(
             || format!("warning: {text}"),
             || json!({"event": "warning", "message": text}),
+        );
+    }
+
+    /// Which way bulk bytes take: `sendfile` or `splice` (zero-copy), or `copy` and why.
+    pub fn path(&mut self, direction: &str, path: &str, why: Option<&str>) {
+        self.emit(
+            || match why {
+                Some(why) => format!("{direction}: {path} ({why})"),
+                None => format!("{direction}: {path} (zero-copy)"),
+            },
+            || json!({"event": "path", "direction": direction, "path": path, "why": why}),
         );
     }
 

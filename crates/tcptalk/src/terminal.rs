@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 
 use anyhow::Context;
-use bytes::BytesMut;
 use tcptalk_core::{StreamDecoder, TerminalEscaper, TextEncoding};
 use tcptalk_net::{
     ClientConfig, ClientTransport, CloseReason, NetError, ServerConfig, ServerTransport, Transport,
@@ -19,12 +18,11 @@ use tcptalk_net::{
 use tcptalk_session::{
     PeerId, Session, SessionConfig, SessionEvent, SessionHandle, SharedLog, Target, View,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::sync::watch;
 
 use crate::args::{AutoReply, AutoSend};
-use crate::datagrams::Pieces;
-use crate::progress::StdinProgress;
+use crate::bulk::{self, Needs, Way};
 use crate::report::Reporter;
 
 /// How the process ends, mapped to an exit code by `main`.
@@ -35,8 +33,6 @@ pub enum Outcome {
     /// The network failed us: could not listen or connect, or the connection broke.
     Failed,
 }
-
-const STDIN_CHUNK: usize = 64 * 1024;
 
 /// What a terminal run needs besides the network settings.
 #[derive(Debug)]
@@ -52,6 +48,10 @@ pub struct Terminal {
     pub framing: tcptalk_core::Framing,
     /// `--pcap FILE`, opened.
     pub capture: Option<std::fs::File>,
+    /// `--no-zero-copy`.
+    pub no_zero_copy: bool,
+    /// The open file limit, for a server to say how many clients it has room for.
+    pub fd_limit: Option<u64>,
 }
 
 impl Terminal {
@@ -92,6 +92,19 @@ impl Terminal {
         self.auto_send
             .as_ref()
             .is_some_and(|auto| auto.schedule.is_some())
+    }
+
+    /// What decides whether bytes may skip us (see [`crate::bulk`]); asked before
+    /// [`Terminal::session`] takes the capture file.
+    fn needs(&self, not_plain_tcp: bool) -> Needs {
+        Needs {
+            plain_asked: self.no_zero_copy,
+            session_sees_bytes: self.log.is_some()
+                || self.auto_reply.is_some()
+                || self.capture.is_some(),
+            own_message: self.auto_send.is_some(),
+            not_plain_tcp,
+        }
     }
 
     fn session(&mut self) -> Session {
@@ -236,7 +249,7 @@ impl Output {
 }
 
 pub async fn run_server(
-    config: ServerConfig,
+    mut config: ServerConfig,
     once: bool,
     mut terminal: Terminal,
 ) -> anyhow::Result<Outcome> {
@@ -249,6 +262,11 @@ pub async fn run_server(
         ServerTransport::Udp(_) => Transport::Udp,
     };
     let keepalive = config.keepalive.filter(|_| transport != Transport::Udp);
+    let receive = terminal.needs(transport != Transport::Tcp).receive(once);
+    let mut receive_way = bulk::describe(&receive, |sink| sink.path());
+    if let Way::ZeroCopy(sink) = receive {
+        config.receive_into = Some(sink);
+    }
     let mut session = terminal.session();
     session.listen(config);
     let (first_client_tx, first_client) = watch::channel(false);
@@ -275,7 +293,11 @@ pub async fn run_server(
         match event {
             SessionEvent::Listening { local } => {
                 reporter.listening(local, transport, keepalive.as_ref());
-                stdin_task = Some(tokio::spawn(stdin_to_clients(
+                if let (Some(limit), true) = (terminal.fd_limit, transport != Transport::Udp) {
+                    reporter.capacity(limit, descriptors_in_use());
+                }
+                bulk::say(reporter, "from the client to stdout", receive_way.take());
+                stdin_task = Some(tokio::spawn(crate::stdin::to_clients(
                     session.handle(),
                     first_client.clone(),
                     !terminal.timer_decides(),
@@ -344,60 +366,20 @@ pub async fn run_server(
     Ok(Outcome::Done)
 }
 
-/// Sends stdin to every connected client. Reading waits for the first client, so
-/// `tcptalk server --no-gui --once < file` hands the file to whoever connects first. At the end
-/// of input that carried data, each client gets a FIN (like ncat); an empty stdin (`/dev/null`
-/// in scripts and CI) means "only receive", and clients may go on sending.
-///
-/// With `fin_at_eof` false (an `--every` timer runs), the end of stdin sends no FIN.
-async fn stdin_to_clients(
-    session: SessionHandle,
-    mut first_client: watch::Receiver<bool>,
-    fin_at_eof: bool,
-    datagrams: bool,
-) {
-    if first_client.wait_for(|connected| *connected).await.is_err() {
-        return;
-    }
-    let mut stdin = tokio::io::stdin();
-    let mut buf = BytesMut::with_capacity(STDIN_CHUNK);
-    let mut sent_anything = false;
-    let mut progress = StdinProgress::detect();
-    let mut pieces = Pieces::new(datagrams);
-    loop {
-        buf.reserve(STDIN_CHUNK);
-        match stdin.read_buf(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(read) => {
-                sent_anything = true;
-                for piece in pieces.push(buf.split().freeze()) {
-                    session.send_stream(Target::All, piece).await;
-                }
-                if let Some(progress) = &mut progress {
-                    progress.add(read);
-                }
-            }
-        }
-    }
-    if let Some(rest) = pieces.finish() {
-        session.send_stream(Target::All, rest).await;
-    }
-    if let Some(progress) = &mut progress {
-        progress.finish();
-    }
-    if sent_anything && fin_at_eof {
-        session.shutdown_write(Target::All);
-    }
-}
-
 pub async fn run_client(
-    config: ClientConfig,
+    mut config: ClientConfig,
     label: String,
     reconnect: bool,
     mut terminal: Terminal,
 ) -> anyhow::Result<Outcome> {
     let datagrams = matches!(config.transport, ClientTransport::Udp(_));
     let keepalive = config.keepalive.filter(|_| !datagrams);
+    let needs = terminal.needs(!matches!(config.transport, ClientTransport::Tcp));
+    let receive = needs.receive(true);
+    let mut receive_way = Some(bulk::describe(&receive, |sink| sink.path()));
+    if let Way::ZeroCopy(sink) = receive {
+        config.receive_into = Some(sink);
+    }
     let mut session = terminal.session();
     session.connect_with(config, label, reconnect);
     let mut output = Output::new(terminal.encoding);
@@ -450,16 +432,27 @@ pub async fn run_client(
             } => {
                 reporter.connected(peer, addr);
                 reporter.local(local, keepalive.as_ref());
+                if let Some(way) = receive_way.take() {
+                    bulk::say(reporter, "from the server to stdout", way);
+                }
                 if let Some(tls) = &tls {
                     reporter.tls(peer, tls);
                 }
                 server = Some(peer);
                 let timer = terminal.start_auto_send(&session.handle(), Target::One(peer));
-                stdin_task = Some(tokio::spawn(stdin_to_server(
+                let way = needs.send();
+                let described = bulk::describe(&way, |source| source.path());
+                bulk::say(&mut terminal.reporter, "stdin to the server", described);
+                let source = match way {
+                    Way::ZeroCopy(source) => Some(source),
+                    _ => None,
+                };
+                stdin_task = Some(tokio::spawn(crate::stdin::to_server(
                     session.handle(),
                     peer,
                     !timer,
                     datagrams,
+                    source,
                 )));
             }
             SessionEvent::PeriodicEnded { sent, end, .. } => {
@@ -514,39 +507,11 @@ pub async fn run_client(
     Ok(outcome)
 }
 
-/// Sends stdin to the server; at end of input, half-closes so the server knows we are done
-/// while its answer can still arrive (unless an `--every` timer decides that: `fin_at_eof`).
-/// A file on stdin shows its progress on stderr when that is a terminal.
-async fn stdin_to_server(session: SessionHandle, peer: PeerId, fin_at_eof: bool, datagrams: bool) {
-    let mut stdin = tokio::io::stdin();
-    let mut buf = BytesMut::with_capacity(STDIN_CHUNK);
-    let mut progress = StdinProgress::detect();
-    let mut pieces = Pieces::new(datagrams);
-    loop {
-        buf.reserve(STDIN_CHUNK);
-        match stdin.read_buf(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(read) => {
-                for piece in pieces.push(buf.split().freeze()) {
-                    if session.send_stream(Target::One(peer), piece).await == 0 {
-                        return;
-                    }
-                }
-                if let Some(progress) = &mut progress {
-                    progress.add(read);
-                }
-            }
-        }
-    }
-    if let Some(rest) = pieces.finish() {
-        session.send_stream(Target::One(peer), rest).await;
-    }
-    if let Some(progress) = &mut progress {
-        progress.finish();
-    }
-    if fin_at_eof {
-        session.shutdown_write(Target::One(peer));
-    }
+/// Descriptors open now (stdin, stdout, the listener, the runtime's own…); `None` without
+/// `/proc`.
+fn descriptors_in_use() -> Option<u64> {
+    let entries = std::fs::read_dir("/proc/self/fd").ok()?;
+    u64::try_from(entries.count()).ok()
 }
 
 fn periodic_ended(sent: u64, end: tcptalk_session::PeriodicEnd) -> String {

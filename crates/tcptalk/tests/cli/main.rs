@@ -6,6 +6,7 @@
 mod args;
 mod capture;
 mod client;
+mod fd_limit;
 mod interop;
 mod log;
 mod packaging;
@@ -22,6 +23,7 @@ mod tls_peers;
 mod transfer;
 mod udp;
 mod udp_multicast;
+mod zero_copy;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
