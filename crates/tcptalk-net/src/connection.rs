@@ -344,7 +344,7 @@ impl Actor {
                             state
                         }
                         (Some(Command::SendFrom(source)), state) => {
-                            self.source = Some(source);
+                            self.source = Some(*source);
                             state
                         }
                         (Some(Command::ShutdownWrite), State::PeerFinished) => {

@@ -75,8 +75,9 @@ pub(crate) async fn read_next(
     sink: Option<&mut SinkPipe>,
 ) -> Incoming {
     match (reader, sink) {
+        // Boxed: the plain path's future, which every idle connection holds, stays small.
         (crate::stream::ReadSide::Tcp(tcp), Some(sink)) => {
-            Incoming::Spliced(sink.receive_some(tcp.as_ref()).await)
+            Incoming::Spliced(Box::pin(sink.receive_some(tcp.as_ref())).await)
         }
         (reader, _) => Incoming::Read(reader.read_some(buf, size).await),
     }
@@ -98,7 +99,7 @@ pub(crate) async fn write_next(
 ) -> Outgoing {
     match (writer, source) {
         (crate::stream::WriteSide::Tcp(tcp), Some(source)) if queue.is_empty() && !needs_flush => {
-            Outgoing::FromSource(source.send_some(tcp.as_ref()).await)
+            Outgoing::FromSource(Box::pin(source.send_some(tcp.as_ref())).await)
         }
         (writer, _) => Outgoing::Written(crate::stream::write_some(writer, queue).await),
     }

@@ -37,7 +37,8 @@ impl ConnId {
 pub(crate) enum Command {
     Send(Bytes),
     /// Everything the source holds, after what is queued; commands after it wait for its end.
-    SendFrom(ZeroCopySource),
+    /// Boxed: every connection's channel allocates room for 32 commands up front.
+    SendFrom(Box<ZeroCopySource>),
     ShutdownWrite,
 }
 
@@ -210,7 +211,7 @@ impl Connection {
             });
         }
         self.commands
-            .send(Command::SendFrom(source))
+            .send(Command::SendFrom(Box::new(source)))
             .await
             .map_err(|_| SendError::Closed)
     }
