@@ -5,7 +5,9 @@
 # 1,000), then tcptalk alone at LARGE (default 10,000) and at MOST: as many as the hard fd
 # limit leaves room for (~19,900 under a limit of 20,000; MOST=0 skips it). The larger runs
 # connect from SOURCES loopback addresses in turn (default 64: 127.1.0.1 onwards), as clients
-# past one address's ~28,000 ephemeral ports would have to.
+# past one address's ~28,000 ephemeral ports would have to; the MOST run holds its clients in
+# PROCS worker processes (default 4), each with its own fd limit, as past one process's limit
+# they would have to be.
 #
 #   scripts/bench-clients.sh [SMALL [LARGE]]    # `50 100` is a smoke run of a few seconds
 #
@@ -39,6 +41,7 @@ HARD=$(ulimit -Hn)
 # room for their own (stdio, runtime, listener).
 MOST=${MOST:-$((HARD - 100))}
 SOURCES=${SOURCES:-64}
+PROCS=${PROCS:-4}
 need=$((LARGE + 100))
 if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt "$need" ]; then
     ulimit -Hn "$need" 2>/dev/null ||
@@ -56,6 +59,8 @@ run --server ncat --clients "$SMALL" --no-header
 run --server tcptalk --bin "$TCPTALK" --clients "$LARGE" --sources "$SOURCES" --no-header
 if [ "$MOST" -gt "$LARGE" ]; then
     run --server tcptalk --bin "$TCPTALK" --clients "$MOST" --sources "$SOURCES" --no-header
+    run --server tcptalk --bin "$TCPTALK" --clients "$MOST" --sources "$SOURCES" --procs "$PROCS" \
+        --no-header
 fi
 echo
 echo "ncat is not run at $LARGE clients: it serves them with select() and aborts at fd 1024"
@@ -64,6 +69,7 @@ echo "in flight = clients opened but not yet accepted (ncat's listen backlog is 
 echo "accepted = the server reported every client (tcptalk: --json \"connected\"; ncat: its fds)."
 echo "fan-out = from writing the line to the server's stdin until the last client read it."
 echo "RSS per idle client = (RSS with every client accepted - RSS listening) / clients, in KB."
-echo "the $LARGE and $MOST runs connect from $SOURCES loopback addresses (127.1.0.1 onwards)."
+echo "the $LARGE and $MOST runs connect from $SOURCES loopback addresses (127.1.0.1 onwards);"
+echo "the second $MOST run holds its clients in $PROCS worker processes (no fan-out p50 there)."
 echo "targets at 10,000 clients: fan-out <= 1 s, peak RSS <= 200 MB; at the most: fan-out <= 1 s."
 exit "$status"

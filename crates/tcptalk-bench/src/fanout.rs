@@ -46,6 +46,9 @@ pub struct FanoutConfig {
     /// all of 127/8 is loopback on Linux), each with its own ephemeral ports: one address has
     /// ~28,000 (`ip_local_port_range`) toward one server port. 1: the kernel's choice.
     pub sources: usize,
+    /// The clients are held by this many worker processes (each with its own fd limit)
+    /// rather than by this one; 1: this one.
+    pub procs: usize,
 }
 
 /// The `i`th of `count` source addresses: 127.1.0.1 onwards, 250 per third octet.
@@ -172,6 +175,15 @@ pub async fn run(config: &FanoutConfig) -> anyhow::Result<FanoutReport> {
         ));
     }
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, server.port()?));
+    if config.procs > 1 {
+        let (workers, cpu_before) =
+            crate::fanout_worker::clients_in_workers(config, addr, &mut server, &mut report)
+                .await?;
+        cost(&mut report, &server, pid, cpu_before);
+        server.stop().await;
+        drop(workers);
+        return Ok(report);
+    }
 
     // 1. connect
     let start = Instant::now();
@@ -232,7 +244,15 @@ pub async fn run(config: &FanoutConfig) -> anyhow::Result<FanoutReport> {
     }
     report.fanout_median = arrivals.get(arrivals.len() / 2).copied();
 
-    // 4. what it cost the server
+    cost(&mut report, &server, pid, cpu_before);
+    server.stop().await;
+    drop(readers);
+    drop(keep_open);
+    Ok(report)
+}
+
+/// 4. what it cost the server.
+fn cost(report: &mut FanoutReport, server: &ServerProcess, pid: u32, cpu_before: Duration) {
     report.memory = procfs::memory(pid).unwrap_or_default();
     report.server_cpu = procfs::cpu_time(pid).unwrap_or_default();
     report.fanout_cpu = report.server_cpu.saturating_sub(cpu_before);
@@ -245,11 +265,6 @@ pub async fn run(config: &FanoutConfig) -> anyhow::Result<FanoutReport> {
             .notes
             .push("the server ended during the run".to_string());
     }
-
-    server.stop().await;
-    drop(readers);
-    drop(keep_open);
-    Ok(report)
 }
 
 /// Opens the clients, keeping at most `connect_concurrency` of them opened but not yet
@@ -315,7 +330,10 @@ async fn connect_all(
 }
 
 /// Connects to `addr`, from `source` when given (any port of it).
-async fn connect_from(source: Option<Ipv4Addr>, addr: SocketAddr) -> std::io::Result<TcpStream> {
+pub(crate) async fn connect_from(
+    source: Option<Ipv4Addr>,
+    addr: SocketAddr,
+) -> std::io::Result<TcpStream> {
     let Some(source) = source else {
         return TcpStream::connect(addr).await;
     };

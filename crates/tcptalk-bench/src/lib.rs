@@ -14,6 +14,7 @@
 //! Loopback only: every socket here connects to or listens on 127.0.0.1.
 
 pub mod fanout;
+pub mod fanout_worker;
 pub mod genfile;
 #[cfg(feature = "gui")]
 pub mod gui_flood;

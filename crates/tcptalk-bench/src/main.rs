@@ -34,6 +34,9 @@ enum Command {
     },
     /// Print a TCP port on 127.0.0.1 that is free right now.
     FreePort,
+    /// One of `fanout --procs`'s client processes (started by it, not by hand).
+    #[command(hide = true)]
+    FanoutWorker(WorkerArgs),
     /// The real `tcptalk server` window (on $DISPLAY, e.g. Xvfb): a flood of lines, then a
     /// steady stream; time after the last byte, frames per second, CPU, memory.
     GuiWindow(GuiWindowArgs),
@@ -68,6 +71,24 @@ enum ServerArg {
 }
 
 #[derive(Debug, clap::Args)]
+struct WorkerArgs {
+    #[arg(long)]
+    addr: std::net::SocketAddr,
+    #[arg(long)]
+    clients: usize,
+    #[arg(long, default_value_t = 1)]
+    sources: usize,
+    #[arg(long, default_value_t = 0)]
+    first: usize,
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    #[arg(long)]
+    line: String,
+    #[arg(long, default_value_t = 60.0)]
+    timeout: f64,
+}
+
+#[derive(Debug, clap::Args)]
 struct FanoutArgs {
     /// Which server to measure.
     #[arg(long, value_enum, default_value_t = ServerArg::Tcptalk)]
@@ -97,6 +118,10 @@ struct FanoutArgs {
     /// its own ephemeral ports [default: 1, the kernel's choice]
     #[arg(long, value_name = "N", default_value_t = 1)]
     sources: usize,
+    /// Hold the clients in N worker processes, each with its own fd limit, rather than in
+    /// this one [default: 1, this one]
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    procs: usize,
     /// Print only the table row, not the header (for scripts that join several runs).
     #[arg(long)]
     no_header: bool,
@@ -135,6 +160,7 @@ fn main() -> ExitCode {
             println!("{port}");
             true
         }),
+        Command::FanoutWorker(args) => worker_main(args).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -148,7 +174,7 @@ fn main() -> ExitCode {
 
 /// Runs the fan-out bench; `Ok(false)` when some client did not get the line.
 fn fanout_main(args: FanoutArgs) -> anyhow::Result<bool> {
-    let limit = fanout::raise_fd_limit(args.clients)?;
+    let limit = fanout::raise_fd_limit(args.clients.div_ceil(args.procs.max(1)))?;
     let server = match args.server {
         ServerArg::Tcptalk => ServerKind::Tcptalk {
             bin: args.bin.unwrap_or_else(default_tcptalk),
@@ -174,6 +200,7 @@ fn fanout_main(args: FanoutArgs) -> anyhow::Result<bool> {
         timeout: Duration::try_from_secs_f64(args.timeout).context("bad --timeout")?,
         server_nofile: args.server_nofile,
         sources: args.sources,
+        procs: args.procs.max(1),
     };
     eprintln!(
         "tcptalk-bench: fanout: {} clients to {} (fd limit {limit}, inherited by the server)",
@@ -188,6 +215,24 @@ fn fanout_main(args: FanoutArgs) -> anyhow::Result<bool> {
     let report = runtime.block_on(fanout::run(&config))?;
     print_report(&report, !args.no_header);
     Ok(report.complete())
+}
+
+fn worker_main(args: WorkerArgs) -> anyhow::Result<()> {
+    fanout::raise_fd_limit(args.clients)?;
+    let config = tcptalk_bench::fanout_worker::WorkerConfig {
+        addr: args.addr,
+        clients: args.clients,
+        sources: args.sources,
+        first: args.first,
+        concurrency: args.concurrency,
+        line: args.line,
+        timeout: Duration::try_from_secs_f64(args.timeout).context("bad --timeout")?,
+    };
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?
+        .block_on(tcptalk_bench::fanout_worker::run(&config))
 }
 
 fn print_report(report: &FanoutReport, header: bool) {

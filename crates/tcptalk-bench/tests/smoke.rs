@@ -211,12 +211,20 @@ fn clients_script_runs_at_smoke_size() {
         // The "most" run, small here, from four loopback source addresses.
         .env("MOST", "80")
         .env("SOURCES", "4")
+        .env("PROCS", "2")
         .env("TCPTALK", tcptalk())
         .env("TCPTALK_BENCH", BENCH));
     assert_success("scripts/bench-clients.sh 20 50", &run);
     for got in ["| 20/20 |", "| 50/50 |", "| 80/80 |"] {
         assert!(run.stdout.contains(got), "{got} in:\n{}", run.stdout);
     }
+    // The "most" run twice: from this process, and from two worker processes.
+    assert_eq!(run.stdout.matches("| 80/80 |").count(), 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("held by 2 worker processes"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// The tcptalk executable with its windows (a workspace build has them).

@@ -79,7 +79,8 @@ impl Lang {
         }
     }
 
-    /// The Chinese words for the engine's UDP and TLS errors; `None` for the others.
+    /// The Chinese words for the engine's UDP, TLS and out-of-descriptors errors; `None` for
+    /// the others.
     pub(crate) fn transport_error(self, error: &NetError) -> Option<String> {
         Some(match error {
             NetError::PortUnreachable { addr } => {
@@ -102,6 +103,12 @@ impl Lang {
                 after.as_secs_f32()
             ),
             NetError::TlsSetup(setup) => self.tls_setup_error(setup),
+            NetError::OutOfDescriptors { turned_away, limit } => format!(
+                "文件描述符用完了{}：{turned_away} 个新客户端被拒绝（连上后立即关闭）；已连接的客户端照常服务，有客户端离开后会再接受新的",
+                limit
+                    .map(|limit| format!("（打开文件数上限为 {limit}）"))
+                    .unwrap_or_default()
+            ),
             _ => return None,
         })
     }
