@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use crate::datagrams::Pieces;
 use crate::progress::StdinProgress;
 
-const STDIN_CHUNK: usize = 64 * 1024;
+const STDIN_CHUNK: usize = 256 * 1024;
 /// How often a zero-copy transfer's progress line looks at the connection's count.
 const PROGRESS_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 /// How long a zero-copy transfer's count may stand still before its progress line gives up.
