@@ -136,7 +136,7 @@ impl TcptalkApp {
         };
         let server_page = server.map(|server| Page::Server(Box::new(server)));
         let client_page = client.map(|client| Page::Client(Box::new(client)));
-        let (root, second) = match (server_page, client_page) {
+        let (mut root, mut second) = match (server_page, client_page) {
             (Some(server), client) => (
                 SessionTabs::new(server, setup(ViewportId::ROOT)),
                 client.map(|client| SessionTabs::new(client, setup(client_viewport()))),
@@ -155,6 +155,10 @@ impl TcptalkApp {
                 None,
             ),
         };
+        root.restore(&settings.tabs, lang);
+        if let Some(second) = &mut second {
+            second.restore(&settings.tabs, lang);
+        }
         TcptalkApp {
             root,
             second,
@@ -297,7 +301,18 @@ impl eframe::App for TcptalkApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        // The windows' own first tabs are remembered; added tabs are not.
+        // Each open window's added tabs replace what was remembered of that window's; a
+        // window not open this time keeps its tabs for the next run that opens it.
+        let open: Vec<&SessionTabs> = std::iter::once(&self.root)
+            .chain(self.second.as_ref())
+            .collect();
+        let open_kinds: Vec<bool> = open.iter().map(|tabs| tabs.first().is_server()).collect();
+        self.settings
+            .tabs
+            .retain(|tab| !open_kinds.contains(&tab.in_server_window));
+        for tabs in open {
+            self.settings.tabs.extend(tabs.saved());
+        }
         for page in
             std::iter::once(self.root.first()).chain(self.second.as_ref().map(SessionTabs::first))
         {

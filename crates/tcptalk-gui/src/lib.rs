@@ -47,7 +47,7 @@ pub use pane::Pane;
 pub use rows::{HistoryView, Side, TimeStyle};
 pub use sending::{RecallStep, SharedBook};
 pub use server::ServerWindow;
-pub use settings::Settings;
+pub use settings::{SavedTab, Settings};
 pub use tcptalk_session::{DISPLAY_CHARS, SharedLog};
 
 /// Which windows to open.

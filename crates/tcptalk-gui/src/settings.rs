@@ -45,6 +45,20 @@ pub struct Settings {
     /// The client window's position and size (x, y, width, height) when both windows are
     /// open; eframe itself keeps the first window's.
     pub client_window: Option<[i32; 4]>,
+    /// The tabs added to the windows (＋), opened again at the next start with their own
+    /// settings; each window's own first tab is the fields above.
+    pub tabs: Vec<SavedTab>,
+}
+
+/// One added tab, as it is remembered: whose tab bar it was in, what it is, and its settings
+/// (the server or client fields of a [`Settings`] of its own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedTab {
+    /// In the server window's tab bar (the window whose own first tab is a server), or the
+    /// client window's.
+    pub in_server_window: bool,
+    pub server: bool,
+    pub settings: Settings,
 }
 
 /// The default of [`Settings::history_limit_mib`]: the core's default (64 MiB, about 800,000
@@ -73,6 +87,7 @@ impl Default for Settings {
             server_message_height: 0,
             client_message_height: 0,
             client_window: None,
+            tabs: Vec::new(),
         }
     }
 }

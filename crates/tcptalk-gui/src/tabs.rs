@@ -17,6 +17,7 @@ use crate::client::ClientWindow;
 use crate::pacer::FramePacer;
 use crate::sending::SharedBook;
 use crate::server::ServerWindow;
+use crate::settings::{SavedTab, Settings};
 use tcptalk_session::SharedLog;
 
 /// One session of a window.
@@ -82,7 +83,7 @@ impl Page {
         }
     }
 
-    fn is_server(&self) -> bool {
+    pub fn is_server(&self) -> bool {
         matches!(self, Page::Server(_))
     }
 
@@ -192,19 +193,58 @@ impl SessionTabs {
 
     /// Opens a new session in a tab of its own and shows it.
     pub fn add(&mut self, server: bool, lang: Lang) {
+        self.add_with(server, lang, &Settings::default());
+    }
+
+    fn add_with(&mut self, server: bool, lang: Lang, settings: &Settings) {
         let runtime = self.setup.runtime.clone();
         let (n, mut page) = if server {
             self.servers += 1;
-            let window = ServerWindow::new(runtime, lang);
+            let window = ServerWindow::from_settings(runtime, lang, settings);
             (self.servers, Page::Server(Box::new(window)))
         } else {
             self.clients += 1;
-            let window = ClientWindow::new(runtime, lang);
+            let window = ClientWindow::from_settings(runtime, lang, settings);
             (self.clients, Page::Client(Box::new(window)))
         };
         page.join(&self.setup, n);
         self.pages.push((n, page));
         self.active = self.pages.len() - 1;
+    }
+
+    /// Whether this is the server window's tab bar (its own first tab is a server).
+    fn is_server_window(&self) -> bool {
+        self.first().is_server()
+    }
+
+    /// The added tabs (all but the first), as they are remembered.
+    pub fn saved(&self) -> Vec<SavedTab> {
+        self.pages
+            .iter()
+            .skip(1)
+            .map(|(_, page)| {
+                let mut settings = Settings::default();
+                match page {
+                    Page::Server(server) => server.save(&mut settings),
+                    Page::Client(client) => client.save(&mut settings),
+                }
+                SavedTab {
+                    in_server_window: self.is_server_window(),
+                    server: page.is_server(),
+                    settings,
+                }
+            })
+            .collect()
+    }
+
+    /// Opens again the tabs of `saved` that were in this window's tab bar; the first tab
+    /// stays shown.
+    pub fn restore(&mut self, saved: &[SavedTab], lang: Lang) {
+        let mine = self.is_server_window();
+        for tab in saved.iter().filter(|tab| tab.in_server_window == mine) {
+            self.add_with(tab.server, lang, &tab.settings);
+        }
+        self.active = 0;
     }
 
     /// Ends the tab's session and removes it; the window's own first tab stays.

@@ -120,3 +120,52 @@ fn long_rows_wrap_inside_the_history_and_run_on_when_wrapping_is_off() {
     );
     harness.state_mut().shutdown();
 }
+
+/// The tabs a person added are there again at the next start, each with its own port and
+/// kind, behind the window's own first tab; what is remembered survives serialisation.
+#[test]
+fn added_tabs_are_remembered_with_their_settings() {
+    let runtime = runtime();
+    let mut harness = tabs_harness(&runtime);
+    click(&mut harness, NEW_SESSION);
+    click(&mut harness, "新建服务器");
+    type_into(&mut harness, "端口：", "9123");
+    click(&mut harness, NEW_SESSION);
+    click(&mut harness, "新建客户端");
+    type_into(&mut harness, "端口：", "9124");
+    let saved = harness.state().saved();
+    assert_eq!(saved.len(), 2, "{saved:?}");
+    assert!(saved.iter().all(|tab| tab.in_server_window));
+    assert!(saved[0].server && !saved[1].server, "{saved:?}");
+    assert_eq!(saved[0].settings.server_port, "9123");
+    assert_eq!(saved[1].settings.client_port, "9124");
+
+    let settings = tcptalk_gui::Settings {
+        tabs: saved,
+        ..tcptalk_gui::Settings::default()
+    };
+    let json = serde_json::to_string(&settings).expect("serialise");
+    let read: tcptalk_gui::Settings = serde_json::from_str(&json).expect("read back");
+    assert_eq!(read, settings);
+
+    // The next start: a fresh window, its saved tabs opened again, its own tab shown.
+    let mut next = tabs_harness(&runtime);
+    next.state_mut().restore(&read.tabs, Lang::Zh);
+    next.run();
+    assert_eq!(next.state().len(), 3);
+    assert_eq!(next.state().active(), 0);
+    for name in ["服务器 1", "服务器 2", "客户端 1"] {
+        assert_eq!(next.query_all_by_label(name).count(), 1, "tab {name}");
+    }
+    let again = next.state().saved();
+    assert_eq!(again[0].settings.server_port, "9123");
+    assert_eq!(again[1].settings.client_port, "9124");
+    // A client window's tab bar takes none of the server window's tabs.
+    let client = tcptalk_gui::ClientWindow::new(runtime.handle().clone(), Lang::Zh);
+    let setup = TabSetup::new(runtime.handle().clone(), egui::ViewportId::ROOT);
+    let mut client_tabs = SessionTabs::new(Page::Client(Box::new(client)), setup);
+    client_tabs.restore(&read.tabs, Lang::Zh);
+    assert_eq!(client_tabs.len(), 1);
+    next.state_mut().shutdown();
+    client_tabs.shutdown();
+}
