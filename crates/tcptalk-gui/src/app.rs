@@ -336,6 +336,7 @@ impl eframe::App for TcptalkApp {
 /// their context. Benchmarks that drive a window without eframe call it too.
 pub fn setup_context(ctx: &egui::Context) {
     install_fonts(ctx);
+    ctx.add_plugin(crate::fonts::AtlasCap::from_env());
     ctx.set_theme(egui::Theme::Light);
     ctx.style_mut_of(egui::Theme::Light, crate::widgets::tutorial_style);
     ctx.style_mut_of(egui::Theme::Dark, crate::widgets::tutorial_dark_style);

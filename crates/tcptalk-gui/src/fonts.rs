@@ -251,3 +251,94 @@ mod tests {
         assert_eq!(&BUNDLED_CJK_FONT[..4], b"OTTO");
     }
 }
+
+/// The widest the font atlas may be. egui makes it as wide as the GPU allows (16,384 pixels on
+/// Mesa's llvmpipe), so even its first rows cost megabytes, twice over (egui's copy and the
+/// driver's); 2,048 pixels (egui's own portable default) hold every glyph the windows show, and
+/// egui clears and refills the atlas if a flood of new characters ever fills it.
+pub const ATLAS_SIDE: usize = 2048;
+
+/// Caps the font atlas at [`ATLAS_SIDE`] in every viewport's input, before egui reads it: a
+/// plugin rather than eframe's `raw_input_hook`, which the second (immediate) viewport never
+/// calls, and one cap for both, since fonts rebuild whenever two passes disagree.
+/// `TCPTALK_ATLAS_SIDE` overrides the cap, for memory benchmarks.
+#[derive(Debug)]
+pub struct AtlasCap {
+    side: usize,
+}
+
+impl AtlasCap {
+    pub fn from_env() -> Self {
+        let side = std::env::var("TCPTALK_ATLAS_SIDE")
+            .ok()
+            .and_then(|side| side.parse().ok())
+            .filter(|side| *side >= 1024)
+            .unwrap_or(ATLAS_SIDE);
+        AtlasCap { side }
+    }
+}
+
+impl egui::Plugin for AtlasCap {
+    fn debug_name(&self) -> &'static str {
+        "tcptalk font atlas cap"
+    }
+
+    fn input_hook(&mut self, _ctx: &egui::Context, input: &mut egui::RawInput) {
+        let side = self.side;
+        input.max_texture_side = Some(input.max_texture_side.map_or(side, |gpu| gpu.min(side)));
+    }
+}
+
+#[cfg(test)]
+mod atlas_tests {
+    use super::{ATLAS_SIDE, AtlasCap};
+    use egui::Plugin;
+
+    fn capped(cap: &mut AtlasCap, gpu: Option<usize>) -> Option<usize> {
+        let ctx = egui::Context::default();
+        let mut input = egui::RawInput {
+            max_texture_side: gpu,
+            ..Default::default()
+        };
+        cap.input_hook(&ctx, &mut input);
+        input.max_texture_side
+    }
+
+    #[test]
+    fn the_atlas_is_never_wider_than_the_cap_nor_than_the_gpu_allows() {
+        let mut cap = AtlasCap { side: ATLAS_SIDE };
+        assert_eq!(
+            capped(&mut cap, Some(16_384)),
+            Some(2048),
+            "llvmpipe's limit"
+        );
+        assert_eq!(
+            capped(&mut cap, Some(1024)),
+            Some(1024),
+            "a smaller GPU wins"
+        );
+        assert_eq!(capped(&mut cap, None), Some(2048), "no limit given");
+    }
+
+    /// Both windows run one pass after the other; egui rebuilds the fonts whenever two
+    /// passes ask for different atlas sizes, so the cap applies to every viewport alike.
+    #[test]
+    fn every_viewport_of_a_context_gets_the_same_cap() {
+        let ctx = egui::Context::default();
+        ctx.add_plugin(AtlasCap { side: ATLAS_SIDE });
+        for viewport in [
+            egui::ViewportId::ROOT,
+            egui::ViewportId::from_hash_of("客户端"),
+        ] {
+            let input = egui::RawInput {
+                viewport_id: viewport,
+                viewports: std::iter::once((viewport, egui::ViewportInfo::default())).collect(),
+                max_texture_side: Some(16_384),
+                ..Default::default()
+            };
+            let mut output = ctx.run_ui(input, |_ui| {});
+            output.textures_delta.clear();
+            assert_eq!(ctx.input(|i| i.max_texture_side), 2048, "{viewport:?}");
+        }
+    }
+}
