@@ -64,6 +64,18 @@ fn retype<S>(harness: &mut Harness<'_, S>, text: &str) {
     harness.step();
 }
 
+/// The Tab order of a window that has just opened, checked to be long and fully named.
+fn named_tab_order<S>(harness: &mut Harness<'_, S>) -> Vec<String> {
+    harness.run();
+    let order = tab_order(harness);
+    assert!(order.len() >= 20, "{order:?}");
+    assert!(
+        order.iter().all(|name| !name.is_empty()),
+        "an unnamed control: {order:?}"
+    );
+    order
+}
+
 /// `earlier` comes before `later` in `order`.
 fn assert_before(order: &[String], earlier: &str, later: &str) {
     let at = |name: &str| {
@@ -82,13 +94,7 @@ fn assert_before(order: &[String], earlier: &str, later: &str) {
 fn every_control_tab_reaches_in_the_client_window_is_named_in_reading_order() {
     let runtime = runtime();
     let mut harness = client_harness(&runtime, Lang::Zh);
-    harness.run();
-    let order = tab_order(&mut harness);
-    assert!(order.len() >= 20, "{order:?}");
-    assert!(
-        order.iter().all(|name| !name.is_empty()),
-        "an unnamed control: {order:?}"
-    );
+    let order = named_tab_order(&mut harness);
     assert_before(&order, "服务器IP：", "端口：");
     assert_before(&order, "端口：", "发送的信息");
     assert_before(&order, "清空", "发送的信息");
@@ -99,13 +105,7 @@ fn every_control_tab_reaches_in_the_client_window_is_named_in_reading_order() {
 fn every_control_tab_reaches_in_the_server_window_is_named_in_reading_order() {
     let runtime = runtime();
     let mut harness = server_harness(&runtime, Lang::Zh);
-    harness.run();
-    let order = tab_order(&mut harness);
-    assert!(order.len() >= 20, "{order:?}");
-    assert!(
-        order.iter().all(|name| !name.is_empty()),
-        "an unnamed control: {order:?}"
-    );
+    let order = named_tab_order(&mut harness);
     assert_before(&order, "启动服务器", "端口：");
     assert_before(&order, "端口：", "发送的信息");
     assert_before(&order, "发送的信息", "发送给：");

@@ -197,6 +197,15 @@ fn once_server(stdout: Stdio) -> (Proc, Lines, String) {
     (server, lines, port)
 }
 
+/// The sha256 of a file, in hex, read in one pass.
+fn sha256_file(path: &std::path::Path) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut file = std::fs::File::open(path).expect("open");
+    std::io::copy(&mut file, &mut hasher).expect("hash");
+    hex(&hasher.finalize())
+}
+
 fn read_all(mut r: impl Read) -> Vec<u8> {
     let mut out = Vec::new();
     r.read_to_end(&mut out).expect("read");

@@ -1,11 +1,10 @@
 //! Bulk: 100 MiB and 1 GiB through a client and server pair, every byte in order (sha256).
 
 use std::io::{BufReader, Write};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::{BIN, Lines, Proc, hex, json, once_server, temp_dir, watch_peak_rss};
+use crate::{BIN, Lines, Proc, hex, json, once_server, sha256_file, temp_dir, watch_peak_rss};
 
 /// Fills `block` (a multiple of 8 bytes long) with deterministic, incompressible-looking bytes,
 /// binary and all (xorshift64), going on from `state`.
@@ -16,14 +15,6 @@ fn fill_pseudo_random(state: &mut u64, block: &mut [u8]) {
         *state ^= *state << 17;
         b.copy_from_slice(&state.to_le_bytes());
     }
-}
-
-fn sha256_file(path: &Path) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    let mut file = std::fs::File::open(path).expect("open");
-    std::io::copy(&mut file, &mut hasher).expect("hash");
-    hex(&hasher.finalize())
 }
 
 #[test]

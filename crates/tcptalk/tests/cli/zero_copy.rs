@@ -9,7 +9,7 @@ use std::process::{ChildStdout, Command, Stdio};
 
 use sha2::{Digest, Sha256};
 
-use crate::{BIN, Lines, Proc, hex, json, temp_dir};
+use crate::{BIN, Lines, Proc, hex, json, sha256_file, temp_dir};
 
 /// `tcptalk server --no-gui --json --once` with `extra`, its stdout to `stdout`; returns it,
 /// its stderr lines, its port and which way it said received bytes go.
@@ -53,13 +53,6 @@ fn hash_stdout(stdout: ChildStdout) -> std::thread::JoinHandle<(u64, String)> {
             .expect("read the server's stdout");
         (copied, hex(&hasher.finalize()))
     })
-}
-
-fn sha256_file(path: &Path) -> String {
-    let mut hasher = Sha256::new();
-    let mut file = std::fs::File::open(path).expect("open");
-    std::io::copy(&mut file, &mut hasher).expect("hash");
-    hex(&hasher.finalize())
 }
 
 /// A file of `size` bytes, text and binary mixed, that differs all through.
@@ -136,22 +129,9 @@ fn a_log_takes_the_plain_path_with_the_same_bytes() {
     let input = dir.join("in.bin");
     data_file(&input, 2 * 1024 * 1024);
     let log = dir.join("server.log");
-    let (mut server, mut server_lines, port, receive) = {
-        let mut server_cmd = Command::new(BIN);
-        server_cmd
-            .arg("--log")
-            .arg(&log)
-            .args(["server", "--no-gui", "--json", "--once"])
-            .args(["--bind", "127.0.0.1", "--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut server = Proc::spawn(&mut server_cmd);
-        let mut lines = Lines::new(server.child.stderr.take().expect("stderr"));
-        let port = json(&lines.expect("\"listening\""))["port"].to_string();
-        let path = json(&lines.expect("\"path\""));
-        (server, lines, port, path)
-    };
+    let log_arg = log.to_str().expect("a UTF-8 temp path");
+    let (mut server, mut server_lines, port, receive) =
+        bulk_server(&["--log", log_arg], Stdio::piped());
     assert_path(&receive, "from the client to stdout", "copy");
     assert!(
         receive["why"].as_str().expect("why").contains("--log"),
