@@ -8,6 +8,8 @@
 #        (default 1,000,000 lines, 10 MB/s for 30 s; `scripts/bench-gui-window.sh 20000 1 2` is
 #        a smoke run). Needs xvfb (apt-get install xvfb).
 # Uses $TCPTALK_BIN / $TCPTALK_BENCH / $GUI_FLOOD when set, else builds them (release).
+# RENDERERS="software gl" (the default) runs the real window once with each `--renderer`: the
+# CPU renderer tcptalk uses by default and OpenGL (llvmpipe here), in the same run.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 lines="${1:-1000000}"
@@ -40,8 +42,15 @@ export XDG_CONFIG_HOME="$(mktemp -d)"
 export XDG_DATA_HOME="$XDG_CONFIG_HOME"
 
 echo "machine: $(nproc) CPUs, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== real window (Xvfb $display, $(LIBGL_DEBUG= glxinfo -B 2>/dev/null | grep -m1 'renderer string' || echo 'Mesa software renderer'))"
-DISPLAY="$display" "$TCPTALK_BENCH" gui-window --lines "$lines" --stream-mbps "$mbps" --stream-secs "$secs"
+for renderer in ${RENDERERS:-software gl}; do
+    case "$renderer" in
+        gl) what="OpenGL: $(LIBGL_DEBUG= glxinfo -B 2>/dev/null | grep -m1 'renderer string' || echo 'Mesa llvmpipe')" ;;
+        *) what="$renderer renderer" ;;
+    esac
+    echo "== real window, --renderer $renderer (Xvfb $display, $what)"
+    DISPLAY="$display" "$TCPTALK_BENCH" gui-window --renderer "$renderer" \
+        --lines "$lines" --stream-mbps "$mbps" --stream-secs "$secs"
+done
 echo "== headless, same flood (gui-flood: the app's own frames, no renderer)"
 "$GUI_FLOOD" --lines "$lines" --scroll-frames 0
 rm -rf "$XDG_CONFIG_HOME"

@@ -15,7 +15,8 @@
 #   QT_SERVER=path   the seed's qt_server (else built once into $QT_CACHE, default
 #   QT_CLIENT=path   /tmp/seed-qt-bench, with /work/shared/seed-qt/build.sh; needs qtbase5-dev
 #                    qt5-qmake)
-#   PROGRAMS="qt-server tcptalk-server ..."   which to run (default: all five)
+#   PROGRAMS="qt-server tcptalk-server ..."   which to run (default: all six; tcptalk-server-gl is
+#                    the server window with --renderer gl)
 #   VARIANTS="name:VAR=x VAR2=y;name2:VAR=z"  extra tcptalk server runs with these environment
 #                    variables, interleaved with the others (for experiments, e.g.
 #                    VARIANTS="lp1:LP_NUM_THREADS=1;softpipe:GALLIUM_DRIVER=softpipe")
@@ -28,7 +29,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-3}"
 settle="${SETTLE:-3}"
 idle="${IDLE:-5}"
-programs="${PROGRAMS:-qt-server tcptalk-server qt-client tcptalk-client tcptalk-both}"
+programs="${PROGRAMS:-qt-server tcptalk-server qt-client tcptalk-client tcptalk-both tcptalk-server-gl}"
 
 for tool in Xvfb xdotool xdpyinfo awk; do
     command -v "$tool" >/dev/null || {
@@ -100,6 +101,7 @@ command_of() {
     qt-server) echo "$QT_SERVER" ;;
     qt-client) echo "$QT_CLIENT" ;;
     tcptalk-server | tcptalk-server+*) echo "$TCPTALK server --lang zh" ;;
+    tcptalk-server-gl) echo "$TCPTALK server --lang zh --renderer gl" ;;
     tcptalk-client) echo "$TCPTALK client --lang zh" ;;
     tcptalk-both) echo "$TCPTALK --lang zh" ;;
     *) echo "unknown program $1" >&2; return 1 ;;

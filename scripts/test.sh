@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace. Installs the test peers (nc, socat, ncat, python3, tshark, Xvfb,
-# AT-SPI, desktop-file-validate, man) first when they are missing and we are root, as on a fresh
+# AT-SPI, xwd, desktop-file-validate, man) first when they are missing and we are root, as on a fresh
 # Debian machine or in CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,8 @@ command -v dbus-run-session >/dev/null || need+=(dbus)
 command -v gdbus >/dev/null || need+=(libglib2.0-bin)
 [ -x /usr/libexec/at-spi-bus-launcher ] || need+=(at-spi2-core)
 /usr/bin/python3 -c 'import pyatspi' 2>/dev/null || need+=(python3-pyatspi)
+# ... and reads the screen back to check the windows were painted.
+command -v xwd >/dev/null || need+=(x11-apps)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         echo "installing test peers: ${need[*]}"

@@ -6,10 +6,15 @@ its role and name in the accessibility tree, clicks the buttons through AT-SPI a
 through the editable-text interface, and checks names and enabled / disabled states through a
 listen / connect / disconnect / stop cycle. Orca sees what this script sees.
 
-Run it inside a D-Bus session of its own (the Rust test does):
-    dbus-run-session -- /usr/bin/python3 tests/atspi/windows.py TCPTALK both|server|client
+It also checks how the windows were drawn: with the software renderer (the default) no OpenGL
+library is mapped into the process, with `gl` one is; and the screen, read back with xwd, shows
+a painted window rather than a blank one.
 
-Needs Debian's python3-pyatspi, at-spi2-core, xvfb, dbus and libglib2.0-bin (gdbus).
+Run it inside a D-Bus session of its own (the Rust test does):
+    dbus-run-session -- /usr/bin/python3 tests/atspi/windows.py TCPTALK both|server|client [software|gl]
+
+Needs Debian's python3-pyatspi, at-spi2-core, xvfb, dbus, libglib2.0-bin (gdbus) and x11-apps
+(xwd).
 Exit 0 when every check held; otherwise it says which and exits 1.
 """
 
@@ -172,7 +177,58 @@ def server_cycle(frame, port, connect):
     status(frame, "未连接")
 
 
-def run(tcptalk, mode, scratch, procs):
+# Mapped by an OpenGL window (libglvnd's dispatchers, Mesa's drivers and the LLVM they compile
+# shaders with); none of them by the software renderer.
+GL_LIBRARIES = ("libGL.so", "libGLX", "libEGL", "libgallium", "_dri.so", "libLLVM")
+
+
+def gl_libraries(pid):
+    with open(f"/proc/{pid}/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "/" in line}
+    return sorted({os.path.basename(path) for path in paths
+                   if any(name in os.path.basename(path) for name in GL_LIBRARIES)})
+
+
+def check_renderer(pid, renderer):
+    mapped = gl_libraries(pid)
+    if renderer == "software" and mapped:
+        raise Failed(f"the software renderer mapped OpenGL libraries: {mapped}")
+    if renderer == "gl" and not any("GL" in name for name in mapped):
+        raise Failed(f"--renderer gl mapped no OpenGL library (mapped: {mapped})")
+    print(f"  renderer {renderer}: OpenGL libraries mapped: {mapped or 'none'}")
+
+
+def screen_colours(display):
+    """The distinct colours on the screen, read with xwd (a ZPixmap of the root).
+
+    xwd's bits-per-pixel field says 32 or, once a GLX client has run, 24 for the same 4-byte
+    pixels; the row stride says what each pixel really takes.
+    """
+    dump = subprocess.run(["xwd", "-root", "-silent", "-display", f":{display}"],
+                          stdout=subprocess.PIPE, check=True).stdout
+    header = [int.from_bytes(dump[i:i + 4], "big") for i in range(0, 100, 4)]
+    header_size, width, height = header[0], header[4], header[5]
+    bits_per_pixel, bytes_per_line, colours_in_map = header[11], header[12], header[19]
+    step = bytes_per_line // width if width else 0
+    if bits_per_pixel not in (24, 32) or step not in (3, 4):
+        raise Failed(f"xwd gave {bits_per_pixel} bits per pixel in {step}-byte steps")
+    pixels = dump[header_size + 12 * colours_in_map:]
+    seen = set()
+    for row in range(height):
+        line = pixels[row * bytes_per_line:row * bytes_per_line + step * width]
+        seen.update(line[i:i + 3] for i in range(0, len(line), step))
+    return seen
+
+
+def check_painted(display):
+    # Xvfb's empty root is a two-colour weave; a drawn window adds its panel, frame and
+    # anti-aliased text.
+    colours = wait_for("the window to be painted (more than 16 colours on the screen)",
+                       lambda: (c := screen_colours(display)) and len(c) > 16 and c)
+    print(f"  painted: {len(colours)} distinct colours on the screen")
+
+
+def run(tcptalk, mode, scratch, procs, renderer):
     read_fd, write_fd = os.pipe()
     xvfb = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp", "-screen", "0", "1400x900x24"],
@@ -203,6 +259,8 @@ def run(tcptalk, mode, scratch, procs):
         peer.bind(("127.0.0.1", 0))
         peer.listen(4)
         args += ["--port", str(peer.getsockname()[1])]
+    if renderer != "software":
+        args += ["--renderer", renderer]
     app_proc = subprocess.Popen([tcptalk, *args, "--lang", "zh"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=open(f"{scratch}/stderr", "w"))
     procs.append(app_proc)
@@ -215,6 +273,8 @@ def run(tcptalk, mode, scratch, procs):
     windows = frames(app)
     for name in want:
         check_names(windows[name])
+    check_renderer(app_proc.pid, renderer)
+    check_painted(display)
 
     if mode == "both":
         server, client = windows["服务器"], windows["客户端"]
@@ -271,12 +331,14 @@ def run(tcptalk, mode, scratch, procs):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[2] not in ("both", "server", "client"):
+    if (len(sys.argv) not in (3, 4) or sys.argv[2] not in ("both", "server", "client")
+            or sys.argv[3:] not in ([], ["software"], ["gl"])):
         sys.exit(__doc__)
+    renderer = sys.argv[3] if len(sys.argv) == 4 else "software"
     procs = []
     with tempfile.TemporaryDirectory() as scratch:
         try:
-            run(sys.argv[1], sys.argv[2], scratch, procs)
+            run(sys.argv[1], sys.argv[2], scratch, procs, renderer)
         except Failed as err:
             print(f"FAILED: {err}", file=sys.stderr)
             try:

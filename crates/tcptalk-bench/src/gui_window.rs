@@ -40,6 +40,8 @@ pub struct WindowConfig {
     pub scratch_dir: PathBuf,
     /// Upper bound of each wait.
     pub timeout: Duration,
+    /// Passed as `--renderer`, to compare the CPU renderer with OpenGL in one run.
+    pub renderer: Option<String>,
 }
 
 /// One frame the window reported.
@@ -231,7 +233,11 @@ pub fn run(config: &WindowConfig) -> anyhow::Result<()> {
 fn run_in(config: &WindowConfig, dir: &Path) -> anyhow::Result<()> {
     let port = free_port()?;
     let log = dir.join("flood.log");
-    let child = Command::new(&config.bin)
+    let mut command = Command::new(&config.bin);
+    if let Some(renderer) = &config.renderer {
+        command.args(["--renderer", renderer]);
+    }
+    let child = command
         .args([
             "server",
             "--listen",

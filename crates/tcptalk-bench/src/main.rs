@@ -62,6 +62,9 @@ struct GuiWindowArgs {
     /// Upper bound of each wait, in seconds.
     #[arg(long, default_value_t = 120.0)]
     timeout: f64,
+    /// The window's `--renderer` (software, gl) [default: tcptalk's own]
+    #[arg(long, value_name = "NAME")]
+    renderer: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -140,6 +143,7 @@ fn gui_window_main(args: GuiWindowArgs) -> anyhow::Result<()> {
         stream_time: Duration::from_secs_f64(args.stream_secs),
         scratch_dir: std::env::temp_dir(),
         timeout: Duration::from_secs_f64(args.timeout),
+        renderer: args.renderer,
     };
     tcptalk_bench::gui_window::run(&config)
 }

@@ -27,5 +27,6 @@ fn main() -> Result<(), tcptalk_gui::GuiError> {
         server_transport: Default::default(),
         client_transport: Default::default(),
         theme: None,
+        renderer: Default::default(),
     })
 }

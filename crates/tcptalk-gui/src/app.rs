@@ -359,6 +359,7 @@ pub fn run(launch: Launch) -> Result<(), GuiError> {
         Windows::Client => first_lang.texts().client_title,
         Windows::Both | Windows::Server => first_lang.texts().server_title,
     };
+    let launch_renderer = launch.renderer;
     let options = eframe::NativeOptions {
         viewport: ViewportBuilder::default()
             .with_title(title)
@@ -368,6 +369,10 @@ pub fn run(launch: Launch) -> Result<(), GuiError> {
         // The first window's size and place are remembered between runs (the second one's in
         // `Settings::client_window`).
         persist_window: true,
+        renderer: match launch.renderer {
+            crate::Renderer::Software => eframe::Renderer::Software,
+            crate::Renderer::Gl => eframe::Renderer::Glow,
+        },
         ..Default::default()
     };
     eframe::run_native(
@@ -392,5 +397,10 @@ pub fn run(launch: Launch) -> Result<(), GuiError> {
             Ok(Box::new(app))
         }),
     )
-    .map_err(|err| GuiError::Window(err.to_string()))
+    .map_err(|err| match (&err, launch_renderer) {
+        (eframe::Error::Software(_), crate::Renderer::Software) => {
+            GuiError::Window(format!("{err} (`--renderer gl` draws with OpenGL instead)"))
+        }
+        _ => GuiError::Window(err.to_string()),
+    })
 }

@@ -171,7 +171,7 @@ const EN: Texts = Texts {
     hex_view: "Show hex",
     hex_view_hint: "Show received bytes as hex, one line per read",
     log_failed: "Writing the log file failed; logging stopped: ",
-    save_history: "Save history",
+    save_history: "Save",
     save_to: "Save to:",
     hint_save_path: "empty: current folder",
     col_queued: "Queued (bytes)",

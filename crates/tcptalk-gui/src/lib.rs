@@ -91,6 +91,20 @@ pub struct Launch {
     pub client_transport: transport::TransportPreset,
     /// Overrides the remembered 主题 (`--theme`).
     pub theme: Option<egui::ThemePreference>,
+    /// How the windows are drawn (`--renderer`).
+    pub renderer: Renderer,
+}
+
+/// How the windows are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Renderer {
+    /// On the CPU, shown with shared-memory images (as the seed's Qt apps draw): no OpenGL
+    /// driver is loaded. Where the only OpenGL is Mesa's llvmpipe (a VM, a remote desktop,
+    /// Xvfb), that driver and LLVM alone keep ~70 MB resident in an idle window.
+    #[default]
+    Software,
+    /// With OpenGL, for very large windows on a real GPU.
+    Gl,
 }
 
 /// Why the windows could not run.

@@ -27,6 +27,9 @@ const MIN_BOX_HEIGHT: f32 = 40.0;
 const SPLIT_HEIGHT: f32 = 8.0;
 /// Width of the 保存到： field.
 const SAVE_PATH_WIDTH: f32 = 130.0;
+/// Narrower than this a path field shows too little to be worth its room: a few characters,
+/// enough to see that a path is there and to scroll through it.
+const MIN_SAVE_PATH_WIDTH: f32 = 24.0;
 
 /// The part of a window both windows share. Reach it through `ServerWindow::pane` /
 /// `ClientWindow::pane_mut` to type a message or read the notice as a person would see them.
@@ -413,16 +416,59 @@ impl Pane {
                         .clicked();
                 }
                 self.export_menu(ui);
-                let field = egui::TextEdit::singleline(&mut self.save_path)
-                    .id(save_path_id)
-                    .hint_text(RichText::new(texts.hint_save_path).small())
-                    .font(egui::TextStyle::Small)
-                    .desired_width(SAVE_PATH_WIDTH.min(ui.available_width() / 2.0));
-                let response = ui.add(field);
-                let label = ui.label(RichText::new(texts.save_to).small());
-                let response = response.labelled_by(label.id);
-                if response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter)) {
-                    save = true;
+                // 保存到 and its field take what the row has left. When that is too little for
+                // both (the default width, a long translation) the label gives way and the field
+                // says what it is in its hint, its tooltip and its accessible name, rather than
+                // the label drawing over the controls on the left.
+                let save_to = RichText::new(texts.save_to).small();
+                let label_width = egui::WidgetText::from(save_to.clone())
+                    .into_galley(
+                        ui,
+                        Some(egui::TextWrapMode::Extend),
+                        f32::INFINITY,
+                        egui::TextStyle::Small,
+                    )
+                    .size()
+                    .x;
+                let spacing = ui.spacing().item_spacing.x;
+                let spare = ui.available_width() - spacing;
+                let labelled = spare - label_width - spacing >= MIN_SAVE_PATH_WIDTH;
+                let field_width = if labelled {
+                    spare - label_width - spacing
+                } else {
+                    spare
+                };
+                if field_width >= MIN_SAVE_PATH_WIDTH {
+                    let hint = if labelled {
+                        texts.hint_save_path
+                    } else {
+                        texts.save_to
+                    };
+                    let field = egui::TextEdit::singleline(&mut self.save_path)
+                        .id(save_path_id)
+                        .hint_text(RichText::new(hint).small())
+                        .font(egui::TextStyle::Small)
+                        .desired_width(field_width.min(SAVE_PATH_WIDTH));
+                    let mut response = ui.add(field).on_hover_text(format!(
+                        "{} {}",
+                        texts.save_to,
+                        if self.save_path.is_empty() {
+                            texts.hint_save_path
+                        } else {
+                            &self.save_path
+                        }
+                    ));
+                    if labelled {
+                        let label = ui.label(save_to);
+                        response = response.labelled_by(label.id);
+                    } else {
+                        response = response.accessible_name(texts.save_to);
+                    }
+                    if response.lost_focus()
+                        && ui.input(|input| input.key_pressed(egui::Key::Enter))
+                    {
+                        save = true;
+                    }
                 }
             });
         });

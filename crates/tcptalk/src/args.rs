@@ -26,6 +26,11 @@ pub struct Cli {
     #[arg(long, global = true, value_enum)]
     pub theme: Option<ThemeArg>,
 
+    /// How the windows are drawn: software (on the CPU, no OpenGL driver loaded) or gl
+    /// (OpenGL, for very large windows on a real GPU) [default: software]
+    #[arg(long, global = true, value_enum)]
+    pub renderer: Option<RendererArg>,
+
     /// Append every history entry (time, direction, client, text) to FILE as it appears.
     #[arg(long, global = true, value_name = "FILE")]
     pub log: Option<PathBuf>,
@@ -58,6 +63,12 @@ pub enum ThemeArg {
     System,
     Light,
     Dark,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RendererArg {
+    Software,
+    Gl,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

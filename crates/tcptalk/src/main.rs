@@ -104,7 +104,14 @@ fn run(cli: Cli, fd_limit: Option<u64>) -> anyhow::Result<Outcome> {
             let reconnect = args.net.reconnect;
             block_on(terminal::run_client(config, label, reconnect, terminal))?
         }
-        command => gui::run(command, cli.lang, cli.theme, cli.encoding, cli.log),
+        command => gui::run(
+            command,
+            cli.lang,
+            cli.theme,
+            cli.renderer,
+            cli.encoding,
+            cli.log,
+        ),
     }
 }
 
@@ -229,13 +236,14 @@ mod gui {
     use tcptalk_core::TextEncoding;
     use tcptalk_gui::{Lang, Launch, Windows};
 
-    use crate::args::{Command, LangArg, ThemeArg};
+    use crate::args::{Command, LangArg, RendererArg, ThemeArg};
     use crate::terminal::Outcome;
 
     pub fn run(
         command: Option<Command>,
         lang: Option<LangArg>,
         theme: Option<ThemeArg>,
+        renderer: Option<RendererArg>,
         encoding: Option<TextEncoding>,
         log: Option<PathBuf>,
     ) -> anyhow::Result<Outcome> {
@@ -260,6 +268,10 @@ mod gui {
                 ThemeArg::Light => tcptalk_gui::ThemePreference::Light,
                 ThemeArg::Dark => tcptalk_gui::ThemePreference::Dark,
             }),
+            renderer: match renderer {
+                None | Some(RendererArg::Software) => tcptalk_gui::Renderer::Software,
+                Some(RendererArg::Gl) => tcptalk_gui::Renderer::Gl,
+            },
         };
         match command {
             None | Some(Command::Interfaces | Command::Generate { .. }) => {}
@@ -293,13 +305,14 @@ mod gui {
 
     use tcptalk_core::TextEncoding;
 
-    use crate::args::{Command, LangArg, ThemeArg};
+    use crate::args::{Command, LangArg, RendererArg, ThemeArg};
     use crate::terminal::Outcome;
 
     pub fn run(
         _command: Option<Command>,
         _lang: Option<LangArg>,
         _theme: Option<ThemeArg>,
+        _renderer: Option<RendererArg>,
         _encoding: Option<TextEncoding>,
         _log: Option<PathBuf>,
     ) -> anyhow::Result<Outcome> {

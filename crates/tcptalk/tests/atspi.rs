@@ -1,8 +1,10 @@
 //! The real windows as a screen reader reads them: `tests/atspi/windows.py` finds every control
 //! over AT-SPI (the accessibility bus Orca uses), checks each has a name, and drives a listen /
 //! connect / disconnect / stop cycle through AT-SPI actions, checking which buttons are enabled
-//! and disabled at each step. It runs in a D-Bus session of its own with its own Xvfb;
-//! `scripts/test.sh` installs what it needs (python3-pyatspi, at-spi2-core, xvfb, dbus).
+//! and disabled at each step. It also checks the renderer: the default software one maps no
+//! OpenGL library, `--renderer gl` does, and either paints the window (read back with xwd).
+//! It runs in a D-Bus session of its own with its own Xvfb; `scripts/test.sh` installs what it
+//! needs (python3-pyatspi, at-spi2-core, xvfb, dbus, x11-apps).
 
 #![cfg(feature = "gui")]
 
@@ -15,6 +17,10 @@ use std::sync::Mutex;
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn check_windows(mode: &str) {
+    check_windows_drawn_with(mode, "software");
+}
+
+fn check_windows_drawn_with(mode: &str, renderer: &str) {
     let _turn = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -24,6 +30,7 @@ fn check_windows(mode: &str) {
         .arg(&script)
         .arg(env!("CARGO_BIN_EXE_tcptalk"))
         .arg(mode)
+        .arg(renderer)
         .output()
         .expect("cannot run dbus-run-session (Debian's dbus package; scripts/test.sh installs it)");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -35,7 +42,7 @@ fn check_windows(mode: &str) {
         .collect();
     assert!(
         output.status.success() && stdout.trim_end().ends_with("ok"),
-        "AT-SPI check of `tcptalk {mode}` failed ({}):\n{stdout}\n{stderr}",
+        "AT-SPI check of `tcptalk {mode}` ({renderer}) failed ({}):\n{stdout}\n{stderr}",
         output.status
     );
     println!("{stdout}");
@@ -55,4 +62,10 @@ fn server_window_reads_right_over_atspi() {
 #[test]
 fn client_window_reads_right_over_atspi() {
     check_windows("client");
+}
+
+/// OpenGL stays available (`--renderer gl`), with every window on the bus as well.
+#[test]
+fn both_windows_drawn_with_opengl_read_right_over_atspi() {
+    check_windows_drawn_with("both", "gl");
 }

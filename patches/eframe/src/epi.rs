@@ -628,6 +628,11 @@ pub enum Renderer {
     /// Use [`egui_wgpu`] renderer for [`wgpu`](https://github.com/gfx-rs/wgpu).
     #[cfg(feature = "wgpu_no_default_features")]
     Wgpu,
+
+    /// tcptalk patch: draw on the CPU with `egui_software_backend` and show the pixels with
+    /// `softbuffer`: no OpenGL or Vulkan driver is loaded at all.
+    #[cfg(feature = "software")]
+    Software,
 }
 
 #[cfg(any(feature = "glow", feature = "wgpu_no_default_features"))]
@@ -664,6 +669,9 @@ impl core::fmt::Display for Renderer {
 
             #[cfg(feature = "wgpu_no_default_features")]
             Self::Wgpu => "wgpu".fmt(f),
+
+            #[cfg(feature = "software")]
+            Self::Software => "software".fmt(f),
         }
     }
 }
@@ -679,6 +687,9 @@ impl core::str::FromStr for Renderer {
 
             #[cfg(feature = "wgpu_no_default_features")]
             "wgpu" => Ok(Self::Wgpu),
+
+            #[cfg(feature = "software")]
+            "software" => Ok(Self::Software),
 
             _ => Err(format!(
                 "eframe renderer {name:?} is not available. Make sure that the corresponding eframe feature is enabled."

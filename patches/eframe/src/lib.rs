@@ -323,6 +323,12 @@ pub fn run_native_ext(
             log::debug!("Using the wgpu renderer");
             native::run::run_wgpu(app_name, native_options, egui_ctx, app_creator)
         }
+
+        #[cfg(feature = "software")]
+        Renderer::Software => {
+            log::debug!("Using the software renderer");
+            native::run::run_software(app_name, native_options, egui_ctx, app_creator)
+        }
     }
 }
 
@@ -403,6 +409,17 @@ pub fn create_native<'a>(
                 event_loop,
             ))
         }
+
+        #[cfg(feature = "software")]
+        Renderer::Software => {
+            log::debug!("Using the software renderer");
+            EframeWinitApplication::new(native::run::create_software(
+                app_name,
+                native_options,
+                app_creator,
+                event_loop,
+            ))
+        }
     }
 }
 
@@ -429,6 +446,8 @@ fn init_native(app_name: &str, native_options: &mut NativeOptions) -> Renderer {
         match native_options.renderer {
             Renderer::Glow => "glow",
             Renderer::Wgpu => "wgpu",
+            #[cfg(feature = "software")]
+            Renderer::Software => "software",
         };
         log::info!("Both the glow and wgpu renderers are available. Using {renderer}.");
     }
@@ -528,6 +547,10 @@ pub enum Error {
     /// An error from [`wgpu`].
     #[cfg(feature = "wgpu_no_default_features")]
     Wgpu(egui_wgpu::WgpuError),
+
+    /// tcptalk patch: an error from [`softbuffer`] when using the software renderer.
+    #[cfg(all(feature = "software", not(target_arch = "wasm32")))]
+    Software(softbuffer::SoftBufferError),
 }
 
 impl core::error::Error for Error {}
@@ -561,6 +584,14 @@ impl From<egui_glow::PainterError> for Error {
     #[inline]
     fn from(err: egui_glow::PainterError) -> Self {
         Self::OpenGL(err)
+    }
+}
+
+#[cfg(all(feature = "software", not(target_arch = "wasm32")))]
+impl From<softbuffer::SoftBufferError> for Error {
+    #[inline]
+    fn from(err: softbuffer::SoftBufferError) -> Self {
+        Self::Software(err)
     }
 }
 
@@ -608,6 +639,11 @@ impl core::fmt::Display for Error {
             #[cfg(feature = "wgpu_no_default_features")]
             Self::Wgpu(err) => {
                 write!(f, "WGPU error: {err}")
+            }
+
+            #[cfg(all(feature = "software", not(target_arch = "wasm32")))]
+            Self::Software(err) => {
+                write!(f, "softbuffer error: {err}")
             }
         }
     }

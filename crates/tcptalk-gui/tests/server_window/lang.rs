@@ -56,3 +56,58 @@ fn language_can_be_switched_in_the_window() {
     harness.get_by_label("Start server");
     assert_eq!(harness.state().lang(), Lang::En);
 }
+
+/// At the default width every control of the history's tool row has its own room in both
+/// languages: a field squeezed past its label once drew 保存到 over 分帧.
+#[test]
+fn the_history_tool_row_fits_the_default_width_in_both_languages() {
+    let runtime = runtime();
+    let rows = [
+        (
+            Lang::Zh,
+            [
+                "十六进制显示",
+                "时间戳",
+                "分帧：自动",
+                "保存到：",
+                "导出",
+                "保存历史",
+                "复制全部",
+                "清空",
+            ],
+        ),
+        (
+            Lang::En,
+            [
+                "Show hex",
+                "Timestamps",
+                "Framing: Auto",
+                "Save to:",
+                "Export",
+                "Save",
+                "Copy all",
+                "Clear",
+            ],
+        ),
+    ];
+    for (lang, labels) in rows {
+        let harness = server_harness(&runtime, lang);
+        let placed: Vec<(&str, egui::Rect)> = labels
+            .iter()
+            .map(|label| (*label, harness.get_by_label(label).rect()))
+            .collect();
+        for (i, (a, rect_a)) in placed.iter().enumerate() {
+            assert!(
+                rect_a.width() >= 20.0 && rect_a.max.x <= 600.0,
+                "{a} is visible inside the window: {rect_a:?}"
+            );
+            for (b, rect_b) in &placed[i + 1..] {
+                let overlap = rect_a.intersect(*rect_b);
+                assert!(
+                    overlap.width() <= 0.5 || overlap.height() <= 0.5,
+                    "{lang:?}: {a} {rect_a:?} overlaps {b} {rect_b:?}"
+                );
+            }
+        }
+    }
+}

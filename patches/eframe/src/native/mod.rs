@@ -17,3 +17,9 @@ mod glow_integration;
 
 #[cfg(feature = "wgpu_no_default_features")]
 mod wgpu_integration;
+
+// tcptalk patch: the CPU renderer.
+#[cfg(feature = "software")]
+mod software_integration;
+#[cfg(feature = "software")]
+mod software_painter;

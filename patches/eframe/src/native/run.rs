@@ -533,6 +533,48 @@ pub fn create_wgpu<'a>(
 
 // ----------------------------------------------------------------------------
 
+/// tcptalk patch: the CPU renderer, run like the wgpu one.
+#[cfg(feature = "software")]
+pub fn run_software(
+    app_name: &str,
+    mut native_options: epi::NativeOptions,
+    egui_ctx: Option<egui::Context>,
+    app_creator: epi::AppCreator<'_>,
+) -> Result {
+    use super::software_integration::SoftwareWinitApp;
+
+    #[cfg(not(target_os = "ios"))]
+    if native_options.run_and_return {
+        return with_event_loop(native_options, |event_loop, native_options| {
+            let software_eframe =
+                SoftwareWinitApp::new(event_loop, app_name, native_options, egui_ctx, app_creator);
+            run_and_return(event_loop, software_eframe)
+        })?;
+    }
+
+    let event_loop = create_event_loop(&mut native_options)?;
+    let software_eframe =
+        SoftwareWinitApp::new(&event_loop, app_name, native_options, egui_ctx, app_creator);
+    run_and_exit(event_loop, software_eframe)
+}
+
+/// tcptalk patch: the CPU renderer on the caller's event loop.
+#[cfg(feature = "software")]
+pub fn create_software<'a>(
+    app_name: &str,
+    native_options: epi::NativeOptions,
+    app_creator: epi::AppCreator<'a>,
+    event_loop: &EventLoop<UserEvent>,
+) -> impl ApplicationHandler<UserEvent> + 'a {
+    use super::software_integration::SoftwareWinitApp;
+
+    let software_eframe =
+        SoftwareWinitApp::new(event_loop, app_name, native_options, None, app_creator);
+    WinitAppWrapper::new(software_eframe, true)
+}
+
+// ----------------------------------------------------------------------------
+
 /// A proxy to the eframe application that implements [`ApplicationHandler`].
 ///
 /// This can be run directly on your own [`EventLoop`] by itself or with other
