@@ -245,15 +245,27 @@ fn real_window_script_runs_at_smoke_size() {
         .env("GUI_FLOOD", env!("CARGO_BIN_EXE_gui-flood")));
     assert_success("scripts/bench-gui-window.sh 20000 1 1", &run);
     for figure in [
-        "every line in the history",
-        "frames/s",
-        "check: every flood line in order in the saved history and in --log",
-        "stream: ",
+        "== real window, --renderer software",
+        "== real window, --renderer gl",
         "== headless",
     ] {
         assert!(
             run.stdout.contains(figure),
             "no {figure:?} in\n{}",
+            run.stdout
+        );
+    }
+    // Each renderer's window runs the whole flood, save, check and stream (lines the
+    // headless run does not print).
+    for figure in [
+        "every line in the history",
+        "frames drawn",
+        "check: every flood line in order in the saved history and in --log",
+        "stream: ",
+    ] {
+        assert!(
+            run.stdout.matches(figure).count() >= 2,
+            "{figure:?} not once per renderer in\n{}",
             run.stdout
         );
     }
