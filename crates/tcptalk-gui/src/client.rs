@@ -6,7 +6,7 @@
 //! 连接服务器 only when neither. Typed input is checked before connecting, a failed connect
 //! says why, and sending with nobody connected is explained instead of crashing.
 
-use egui::{Align, Layout, Ui, Vec2, ViewportId};
+use egui::{Ui, Vec2, ViewportId};
 use tcptalk_core::{parse_host, parse_port};
 use tcptalk_net::ClientConfig;
 use tcptalk_session::{Attempt, PeerId, SessionEvent, SharedLog, Target};
@@ -314,25 +314,30 @@ impl ClientWindow {
             ui.horizontal(|ui| {
                 let label = ui.label(label);
                 ui.add_space((label_width - label.rect.width()).max(0.0));
-                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                    let enabled = if button == texts.connect { idle } else { !idle };
-                    clicked = ui
-                        .add_enabled(
-                            enabled,
-                            egui::Button::new(button).min_size(Vec2::new(button_width, 0.0)),
-                        )
-                        .clicked();
-                    if let Some(transport) = transport {
-                        transport.selector(ui, lang, transport_id, idle);
-                    }
-                    let field = egui::TextEdit::singleline(text)
-                        .id(self.pane.id(id))
-                        .desired_width(ui.available_width());
-                    let response = ui.add_enabled(idle, field).labelled_by(label.id);
-                    typed = response.changed();
-                    entered = response.lost_focus()
-                        && ui.input(|input| input.key_pressed(egui::Key::Enter));
-                });
+                let field_id = self.pane.id(id);
+                let row_id = field_id.with("row");
+                crate::widgets::field_then_controls(
+                    ui,
+                    row_id,
+                    |ui, width| {
+                        let field = egui::TextEdit::singleline(text)
+                            .id(field_id)
+                            .desired_width(width);
+                        let response = ui.add_enabled(idle, field).labelled_by(label.id);
+                        typed = response.changed();
+                        entered = response.lost_focus()
+                            && ui.input(|input| input.key_pressed(egui::Key::Enter));
+                    },
+                    |ui| {
+                        if let Some(transport) = transport {
+                            transport.selector(ui, lang, transport_id, idle);
+                        }
+                        let enabled = if button == texts.connect { idle } else { !idle };
+                        let button =
+                            egui::Button::new(button).min_size(Vec2::new(button_width, 0.0));
+                        clicked = ui.add_enabled(enabled, button).clicked();
+                    },
+                );
             });
             (clicked, entered, typed)
         };

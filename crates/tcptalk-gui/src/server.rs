@@ -261,24 +261,30 @@ impl ServerWindow {
         let mut stop = false;
         ui.horizontal(|ui| {
             let label = ui.label(texts.port);
-            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                stop = ui
-                    .add_enabled(can_stop, egui::Button::new(texts.stop_server))
-                    .clicked();
-                start = ui
-                    .add_enabled(idle, egui::Button::new(texts.start_server))
-                    .clicked();
-                let lang = self.pane.lang;
-                self.transport
-                    .selector(ui, lang, self.pane.id("transport"), idle);
-                let field = egui::TextEdit::singleline(&mut self.port_text)
-                    .id(self.pane.id("port"))
-                    .desired_width(ui.available_width());
-                let response = ui.add_enabled(idle, field).labelled_by(label.id);
-                if response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter)) {
-                    start = idle;
-                }
-            });
+            let lang = self.pane.lang;
+            let transport_id = self.pane.id("transport");
+            let port_id = self.pane.id("port");
+            let entered = crate::widgets::field_then_controls(
+                ui,
+                self.pane.id("port-row"),
+                |ui, width| {
+                    let field = egui::TextEdit::singleline(&mut self.port_text)
+                        .id(port_id)
+                        .desired_width(width);
+                    let response = ui.add_enabled(idle, field).labelled_by(label.id);
+                    response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter))
+                },
+                |ui| {
+                    self.transport.selector(ui, lang, transport_id, idle);
+                    start = ui
+                        .add_enabled(idle, egui::Button::new(texts.start_server))
+                        .clicked();
+                    stop = ui
+                        .add_enabled(can_stop, egui::Button::new(texts.stop_server))
+                        .clicked();
+                },
+            );
+            start |= entered && idle;
         });
         let options = self.pane.id("transport-options");
         self.transport

@@ -87,6 +87,31 @@ pub fn text_width(ui: &Ui, text: &str) -> f32 {
         .x
 }
 
+/// One row of a field that fills what is left and controls flush right (`端口：[8899][TCP]
+/// [启动服务器]`), laid out left to right so that Tab and a screen reader meet the field before
+/// the buttons, as they are read. (A right-to-left layout would register the buttons first.)
+///
+/// `field` gets the width to give the field; the controls' width is known only once they are
+/// drawn, so it is remembered under `id` and a changed width redraws the frame before it is shown.
+pub fn field_then_controls<R>(
+    ui: &mut Ui,
+    id: Id,
+    field: impl FnOnce(&mut Ui, f32) -> R,
+    controls: impl FnOnce(&mut Ui),
+) -> R {
+    let remembered: Option<f32> = ui.data(|data| data.get_temp(id));
+    let gap = ui.spacing().item_spacing.x;
+    let field_width = (ui.available_width() - remembered.unwrap_or(0.0) - gap).max(24.0);
+    let result = field(ui, field_width);
+    let width = ui.horizontal(controls).response.rect.width();
+    if remembered.is_none_or(|old| (old - width).abs() > 0.5) {
+        ui.data_mut(|data| data.insert_temp(id, width));
+        ui.ctx()
+            .request_discard("the controls right of a field changed width");
+    }
+    result
+}
+
 /// Height of one history row: the taller of Latin and Chinese text in the body font.
 fn row_height(ui: &Ui) -> f32 {
     WidgetText::from("国Ag")
