@@ -22,6 +22,8 @@
 #                    VARIANTS="lp1:LP_NUM_THREADS=1;softpipe:GALLIUM_DRIVER=softpipe")
 #   SMAPS_DIR=dir    also keep each program's /proc/PID/smaps (last round) and print its
 #                    resident memory grouped by mapping (heap, anon, libLLVM, libgallium, fonts…)
+#   SIZE=WxH         resize every window of every program to WxH (xdotool windowsize, as a window
+#                    manager maximizing it would) before it settles, e.g. SIZE=1920x1080
 #   SETTLE=3 IDLE=5  seconds
 # Needs: xvfb, xdotool, x11-utils (Debian packages).
 set -euo pipefail
@@ -76,7 +78,7 @@ for _ in $(seq 50); do
     [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break
 done
 export DISPLAY=":$n"
-Xvfb "$DISPLAY" -noreset -screen 0 1280x800x24 >/dev/null 2>&1 &
+Xvfb "$DISPLAY" -noreset -screen 0 1920x1200x24 >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 xdpyinfo >/dev/null 2>&1 || { echo "Xvfb did not start on $DISPLAY" >&2; exit 1; }
@@ -154,6 +156,21 @@ measure() { # name round
         cat "$home/log" >&2
         return 1
     fi
+    if [ -n "${SIZE:-}" ]; then
+        local window
+        for window in $(xdotool search --onlyvisible --pid "$pid" 2>/dev/null); do
+            xdotool windowsize "$window" "${SIZE%x*}" "${SIZE#*x}"
+        done
+        sleep 0.5
+        # A window that refused the size (a fixed-size dialog) would make the row meaningless.
+        for window in $(xdotool search --onlyvisible --pid "$pid" 2>/dev/null); do
+            xdotool getwindowgeometry "$window" | grep -q "Geometry: $SIZE" || {
+                echo "$name: window $window did not take the size $SIZE:" >&2
+                xdotool getwindowgeometry "$window" >&2
+                return 1
+            }
+        done
+    fi
     sleep "$settle"
     local t0 t1
     t0="$(awk '{ print $14 + $15 }' "/proc/$pid/stat")"
@@ -181,7 +198,7 @@ all_programs=()
 for p in $programs; do all_programs+=("$p"); done
 all_programs+=("${variant_names[@]}")
 
-echo "machine: $(nproc) CPUs, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg); Xvfb $DISPLAY"
+echo "machine: $(nproc) CPUs, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg); Xvfb $DISPLAY${SIZE:+; windows resized to $SIZE}"
 echo "tcptalk: $TCPTALK; qt: $QT_SERVER, $QT_CLIENT; $rounds rounds, settle ${settle} s, idle ${idle} s"
 for round in $(seq "$rounds"); do
     for name in "${all_programs[@]}"; do

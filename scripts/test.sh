@@ -24,6 +24,8 @@ command -v desktop-file-validate >/dev/null || need+=(desktop-file-utils)
 command -v man >/dev/null || need+=(man-db)
 # The real-window benchmark's smoke test runs the windows under Xvfb.
 command -v Xvfb >/dev/null || need+=(xvfb)
+# ... and resizes them to a full-HD window as a window manager would.
+command -v xdotool >/dev/null || need+=(xdotool)
 # The windows read over AT-SPI as a screen reader does (tests/atspi/windows.py).
 command -v dbus-run-session >/dev/null || need+=(dbus)
 command -v gdbus >/dev/null || need+=(libglib2.0-bin)

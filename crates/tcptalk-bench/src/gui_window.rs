@@ -42,6 +42,9 @@ pub struct WindowConfig {
     pub timeout: Duration,
     /// Passed as `--renderer`, to compare the CPU renderer with OpenGL in one run.
     pub renderer: Option<String>,
+    /// Physical pixels to resize the window to (with `xdotool`) before the flood: what the
+    /// renderer costs in a maximized window, not only at the default size.
+    pub window_size: Option<(u32, u32)>,
 }
 
 /// One frame the window reported.
@@ -52,6 +55,8 @@ struct Frame {
     rows: u64,
     saving: bool,
     cost_us: u64,
+    /// The window's size in physical pixels.
+    size: (u32, u32),
 }
 
 /// `frames.tsv`, read as it grows.
@@ -88,21 +93,24 @@ impl Frames {
             if n == 0 || !self.partial.ends_with('\n') {
                 return Ok(());
             }
-            let fields: Vec<u64> = self
-                .partial
-                .trim_end()
-                .split('\t')
-                .map(|f| f.parse().unwrap_or(0))
-                .collect();
-            self.partial.clear();
+            let text: Vec<&str> = self.partial.trim_end().split('\t').collect();
+            let fields: Vec<u64> = text.iter().map(|f| f.parse().unwrap_or(0)).collect();
+            let size = text
+                .get(7)
+                .and_then(|f| f.split_once('x'))
+                .map_or((0, 0), |(w, h)| {
+                    (w.parse().unwrap_or(0), h.parse().unwrap_or(0))
+                });
             if let [at_ms, _, rows, saving, cost_us, ..] = fields[..] {
                 self.all.push(Frame {
                     at_ms,
                     rows,
                     saving: saving != 0,
                     cost_us,
+                    size,
                 });
             }
+            self.partial.clear();
         }
     }
 
@@ -134,6 +142,36 @@ impl Frames {
             std::thread::sleep(Duration::from_millis(5));
         }
     }
+}
+
+/// Resizes the window of process `pid` as a window manager would (`xdotool windowsize`).
+fn resize(pid: u32, (width, height): (u32, u32)) -> anyhow::Result<()> {
+    let found = Command::new("xdotool")
+        .args([
+            "search",
+            "--sync",
+            "--onlyvisible",
+            "--pid",
+            &pid.to_string(),
+        ])
+        .output()
+        .context("run xdotool (apt-get install xdotool) to resize the window")?;
+    let window = String::from_utf8_lossy(&found.stdout)
+        .lines()
+        .next()
+        .map(str::to_string)
+        .context("xdotool found no window of the tcptalk process")?;
+    let resized = Command::new("xdotool")
+        .args([
+            "windowsize",
+            &window,
+            &width.to_string(),
+            &height.to_string(),
+        ])
+        .status()
+        .context("run xdotool windowsize")?;
+    ensure!(resized.success(), "xdotool windowsize failed: {resized}");
+    Ok(())
 }
 
 /// Kills the window when dropped, however the bench ends.
@@ -259,6 +297,12 @@ fn run_in(config: &WindowConfig, dir: &Path) -> anyhow::Result<()> {
     let mut frames = Frames::open(&dir.join("frames.tsv"), config.timeout)?;
     // The first history row is "listening on [::]:PORT" (or the reason it could not listen).
     frames.wait_for(0, config.timeout, "the window to listen", |f| f.rows >= 1)?;
+    if let Some(size) = config.window_size {
+        resize(pid, size)?;
+        frames.wait_for(0, config.timeout, "the window to take its new size", |f| {
+            f.size == size
+        })?;
+    }
     let idle_rss = procfs::memory(pid)?.now_kib;
 
     // 1. The flood.
@@ -284,8 +328,9 @@ fn run_in(config: &WindowConfig, dir: &Path) -> anyhow::Result<()> {
     let peak = procfs::memory(pid)?.peak_kib;
     let (fps, p50, p99, count) = frame_figures(&frames.all, first_ms, all_in.at_ms);
     let mb = data.len() as f64 / 1e6;
+    let (width, height) = all_in.size;
     println!(
-        "machine: {} CPUs, DISPLAY={}",
+        "machine: {} CPUs, DISPLAY={}; window {width}x{height} pixels",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         std::env::var("DISPLAY").unwrap_or_default()
     );

@@ -65,6 +65,22 @@ struct GuiWindowArgs {
     /// The window's `--renderer` (software, gl) [default: tcptalk's own]
     #[arg(long, value_name = "NAME")]
     renderer: Option<String>,
+    /// Resize the window to WIDTHxHEIGHT pixels before the flood (needs xdotool)
+    /// [default: the window's own size]
+    #[arg(long, value_name = "WxH", value_parser = parse_window_size)]
+    window_size: Option<(u32, u32)>,
+}
+
+/// `1920x1080` as (1920, 1080).
+fn parse_window_size(text: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("{text:?}: give the size as WIDTHxHEIGHT, e.g. 1920x1080");
+    let (width, height) = text.split_once(['x', 'X']).ok_or_else(bad)?;
+    let width: u32 = width.trim().parse().map_err(|_| bad())?;
+    let height: u32 = height.trim().parse().map_err(|_| bad())?;
+    if width < 200 || height < 200 {
+        return Err(format!("{text:?}: at least 200x200"));
+    }
+    Ok((width, height))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -144,6 +160,7 @@ fn gui_window_main(args: GuiWindowArgs) -> anyhow::Result<()> {
         scratch_dir: std::env::temp_dir(),
         timeout: Duration::from_secs_f64(args.timeout),
         renderer: args.renderer,
+        window_size: args.window_size,
     };
     tcptalk_bench::gui_window::run(&config)
 }
@@ -308,4 +325,21 @@ fn default_tcptalk() -> PathBuf {
         .and_then(|exe| exe.parent().map(|dir| dir.join("tcptalk")))
         .filter(|candidate: &PathBuf| Path::is_file(candidate))
         .unwrap_or_else(|| PathBuf::from("tcptalk"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_window_size;
+
+    #[test]
+    fn a_window_size_is_width_x_height_and_a_bad_one_says_how_to_write_it() {
+        assert_eq!(parse_window_size("1920x1080"), Ok((1920, 1080)));
+        assert_eq!(parse_window_size("800X600"), Ok((800, 600)));
+        for bad in ["1920", "x1080", "1920x", "axb", "-1x600"] {
+            let message = parse_window_size(bad).expect_err(bad);
+            assert!(message.contains("WIDTHxHEIGHT"), "{bad}: {message}");
+        }
+        let small = parse_window_size("100x100").expect_err("too small");
+        assert!(small.contains("at least 200x200"), "{small}");
+    }
 }

@@ -245,8 +245,11 @@ fn real_window_script_runs_at_smoke_size() {
         .env("GUI_FLOOD", env!("CARGO_BIN_EXE_gui-flood")));
     assert_success("scripts/bench-gui-window.sh 20000 1 1", &run);
     for figure in [
-        "== real window, --renderer software",
-        "== real window, --renderer gl",
+        "== real window, --renderer software, default size",
+        "== real window, --renderer gl, default size",
+        "== real window, --renderer software, 1920x1080 size",
+        "== real window, --renderer gl, 1920x1080 size",
+        "window 1920x1080 pixels",
         "== headless",
     ] {
         assert!(
@@ -255,8 +258,8 @@ fn real_window_script_runs_at_smoke_size() {
             run.stdout
         );
     }
-    // Each renderer's window runs the whole flood, save, check and stream (lines the
-    // headless run does not print).
+    // Each renderer's window, at each size, runs the whole flood, save, check and stream
+    // (lines the headless run does not print).
     for figure in [
         "every line in the history",
         "frames drawn",
@@ -264,8 +267,8 @@ fn real_window_script_runs_at_smoke_size() {
         "stream: ",
     ] {
         assert!(
-            run.stdout.matches(figure).count() >= 2,
-            "{figure:?} not once per renderer in\n{}",
+            run.stdout.matches(figure).count() >= 4,
+            "{figure:?} not once per renderer and size in\n{}",
             run.stdout
         );
     }

@@ -294,7 +294,7 @@ impl eframe::App for TcptalkApp {
         let cost = frame.info().cpu_usage;
         if let Some(mut probe) = self.probe.take() {
             if let Some(server) = self.first_server() {
-                probe.frame(server, cost);
+                probe.frame(ui.ctx(), server, cost);
             }
             self.probe = Some(probe);
         }

@@ -5,7 +5,8 @@
 //! - `DIR/frames.tsv` gets one line per frame: Unix time in ms, frame number, history rows
 //!   ever recorded, whether a save is running (0/1), the previous frame's cost in µs as
 //!   eframe measured it (building, painting and swapping), and for 搜索 the matches found so
-//!   far and whether it has finished (0/1).
+//!   far and whether it has finished (0/1), and the window's size in physical pixels
+//!   (`WIDTHxHEIGHT`, so a benchmark that resizes the window knows when it took).
 //! - A file `DIR/save-request` holding a path makes the window save its history there, as
 //!   保存历史 does, in the background.
 //! - A file `DIR/request` holds lines that do what a person would: `show-saved` opens the
@@ -100,7 +101,12 @@ impl Probe {
     }
 
     /// Reports the frame just drawn, and starts a save that was asked for.
-    pub(crate) fn frame(&mut self, server: &mut ServerWindow, frame_cost: Option<f32>) {
+    pub(crate) fn frame(
+        &mut self,
+        ctx: &egui::Context,
+        server: &mut ServerWindow,
+        frame_cost: Option<f32>,
+    ) {
         self.frame += 1;
         let request = self
             .save_request
@@ -127,10 +133,13 @@ impl Probe {
         let saving = u8::from(server.pane().is_saving());
         let cost_us = frame_cost.map_or(0, |s| (s.max(0.0) * 1e6) as u64);
         let (found, finished) = server.pane().search_matches().unwrap_or((0, false));
+        let size = ctx.viewport_rect().size() * ctx.pixels_per_point();
         let _ = self.lines.send(format!(
-            "{ms}\t{}\t{rows}\t{saving}\t{cost_us}\t{found}\t{}\n",
+            "{ms}\t{}\t{rows}\t{saving}\t{cost_us}\t{found}\t{}\t{}x{}\n",
             self.frame,
-            u8::from(finished)
+            u8::from(finished),
+            size.x.round(),
+            size.y.round()
         ));
     }
 }
