@@ -4,7 +4,9 @@
 Starts its own X server (Xvfb), the accessibility bus and tcptalk, then finds every control by
 its role and name in the accessibility tree, clicks the buttons through AT-SPI actions, types
 through the editable-text interface, and checks names and enabled / disabled states through a
-listen / connect / disconnect / stop cycle. Orca sees what this script sees.
+listen / connect / disconnect / stop cycle. It also opens a second session as a tab through the
+＋ menu, runs the same cycle in it and closes it, and finds the history / message split by name.
+Orca sees what this script sees.
 
 It also checks how the windows were drawn: with the software renderer (the default) no OpenGL
 library is mapped into the process, with `gl` one is; and the screen, read back with xwd, shows
@@ -153,6 +155,46 @@ def check_names(frame):
     if count < 10:
         raise Failed(f"{frame.name!r}: only {count} controls on the bus")
     print(f"  {frame.name}: all {count} controls named")
+
+
+SPLIT = "拖动调整历史信息与发送框的高度"
+NEW_SESSION = "新建会话：再开一个服务器或客户端（标签页）"
+
+
+def tab_names(frame):
+    return [node.name for node in walk(frame) if node.getRoleName() == "page tab"]
+
+
+def selected(node):
+    return node.getState().contains(pyatspi.STATE_SELECTED)
+
+
+def check_split(frame):
+    """The draggable split between the history and the message box has a name to be found by."""
+    find(frame, "separator", SPLIT)
+    print(f"  {frame.name}: split {SPLIT!r} on the bus")
+
+
+def open_tab(frame, menu_item, tab):
+    """＋ → `menu_item`: a new tab named `tab`, selected, every control of it named."""
+    click(frame, NEW_SESSION)
+    wait_for(f"the {menu_item!r} menu item", lambda: find(frame, "push button", menu_item))
+    click(frame, menu_item)
+    try:
+        wait_for(f"the tab {tab!r}, selected", lambda: selected(find(frame, "page tab", tab)))
+    except Failed as err:
+        # Which tabs there are and what a screen reader hears of each.
+        raise Failed(f"{err}; tabs: " + ", ".join(
+            f"{node.name} {[pyatspi.stateToString(st) for st in node.getState().getStates()]}"
+            for node in walk(frame) if node.getRoleName() == "page tab")) from None
+    print(f"  {frame.name}: tabs {tab_names(frame)}, {tab!r} selected")
+    check_names(frame)
+
+
+def close_tab(frame, tab):
+    click(frame, f"关闭此会话 {tab}")
+    wait_for(f"the tab {tab!r} to be gone", lambda: tab not in tab_names(frame))
+    print(f"  {frame.name}: tabs {tab_names(frame)}")
 
 
 def free_port():
@@ -308,6 +350,14 @@ def run(tcptalk, mode, scratch, procs, renderer):
                 status(windows["服务器"], "未连接")
             return done
         server_cycle(windows["服务器"], port, connect)
+        frame = windows["服务器"]
+        check_split(frame)
+        open_tab(frame, "新建服务器", "服务器 2")
+        port = free_port()
+        server_cycle(frame, port, connect)
+        close_tab(frame, "服务器 2")
+        if not selected(find(frame, "page tab", "服务器 1")):
+            raise Failed("closing 服务器 2 did not go back to 服务器 1")
     else:
         peer.settimeout(WAIT)
         frame = windows["客户端"]
@@ -319,6 +369,21 @@ def run(tcptalk, mode, scratch, procs, renderer):
         click(frame, "断开连接")
         expect_states(frame, ["连接服务器"], ["断开连接"])
         status(frame, "未连接")
+        accepted.close()
+        check_split(frame)
+        # A second client tab: its own fields (it starts at the default port, so it is pointed
+        # at the same listener), connected and closed while connected: the peer reads EOF.
+        open_tab(frame, "新建客户端", "客户端 2")
+        type_into(frame, "端口：", str(peer.getsockname()[1]))
+        click(frame, "连接服务器")
+        accepted, _ = peer.accept()
+        expect_states(frame, ["断开连接"], ["连接服务器"])
+        status(frame, "已连接")
+        close_tab(frame, "客户端 2")
+        if accepted.recv(1) != b"":
+            raise Failed("closing 客户端 2 did not end its connection")
+        print("  客户端 2's connection ended with its tab")
+        expect_states(frame, ["连接服务器"], ["断开连接"])
         accepted.close()
         peer.close()
     if app_proc.poll() is not None:

@@ -326,8 +326,15 @@ impl SessionTabs {
                 };
                 let tab = ui.selectable_label(self.active == index, text);
                 // Read as the tab's name, whatever its state says beside it.
+                let selected = self.active == index;
                 tab.widget_info(|| {
-                    egui::WidgetInfo::selected(egui::Role::Tab, true, self.active == index, &name)
+                    egui::WidgetInfo::selected(egui::Role::Tab, true, selected, &name)
+                });
+                // egui writes "selected" as AccessKit's checked state, which a screen reader
+                // reads as a checked toggle; a tab is *selected* (ARIA's aria-selected).
+                ui.ctx().accesskit_node_builder(tab.id, |node| {
+                    node.clear_toggled();
+                    node.set_selected(selected);
                 });
                 if tab.clicked() {
                     self.active = index;

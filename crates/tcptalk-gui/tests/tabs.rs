@@ -9,7 +9,7 @@ use std::net::TcpStream;
 
 use common::{PATIENCE, click, free_port, runtime, server_harness, type_into, wait_for};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use tcptalk_gui::tabs::{Page, SessionTabs, TabSetup};
 use tcptalk_gui::{Lang, ServerWindow, install_fonts};
 
@@ -52,6 +52,16 @@ fn three_sessions_in_tabs_each_with_its_own_history() {
     // 服务器 2 listens on a port of its own; what its client sends is in its history only.
     click(&mut harness, "服务器 2");
     assert_eq!(harness.state().active(), 1);
+    // A screen reader hears the shown tab as selected, the others as not, and none as a
+    // checked toggle.
+    for (name, selected) in [("服务器 1", false), ("服务器 2", true), ("客户端 1", false)]
+    {
+        let tab = harness.get_by_label(name);
+        let node = tab.accesskit_node();
+        assert_eq!(node.role(), egui::accesskit::Role::Tab, "{name}");
+        assert_eq!(node.is_selected(), Some(selected), "{name} selected");
+        assert_eq!(node.toggled(), None, "{name} is not a toggle");
+    }
     let port = free_port();
     type_into(&mut harness, "端口：", &port.to_string());
     click(&mut harness, "启动服务器");

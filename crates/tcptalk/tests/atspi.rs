@@ -1,7 +1,9 @@
 //! The real windows as a screen reader reads them: `tests/atspi/windows.py` finds every control
 //! over AT-SPI (the accessibility bus Orca uses), checks each has a name, and drives a listen /
 //! connect / disconnect / stop cycle through AT-SPI actions, checking which buttons are enabled
-//! and disabled at each step. It also checks the renderer: the default software one maps no
+//! and disabled at each step; in `server` and `client` it then opens a second session as a tab
+//! through the ＋ menu (selected, every control named), runs the cycle in it and closes it, and
+//! finds the history / message split by name. It also checks the renderer: the default software one maps no
 //! OpenGL library, `--renderer gl` does, and either paints the window (read back with xwd).
 //! It runs in a D-Bus session of its own with its own Xvfb; `scripts/test.sh` installs what it
 //! needs (python3-pyatspi, at-spi2-core, xvfb, dbus, x11-apps).
