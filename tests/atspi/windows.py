@@ -270,7 +270,8 @@ def check_painted(display):
     print(f"  painted: {len(colours)} distinct colours on the screen")
 
 
-def run(tcptalk, mode, scratch, procs, renderer):
+def start_display_and_bus(procs):
+    """An Xvfb of our own and the accessibility bus, on; returns the display number."""
     read_fd, write_fd = os.pipe()
     xvfb = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp", "-screen", "0", "1400x900x24"],
@@ -290,10 +291,19 @@ def run(tcptalk, mode, scratch, procs, renderer):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0)
     global pyatspi
     import pyatspi
+    return display
 
+
+def app_env(display, scratch):
     env = dict(os.environ, DISPLAY=f":{display}", HOME=scratch, XDG_DATA_HOME=scratch,
                XDG_CONFIG_HOME=scratch, LANG="zh_CN.UTF-8")
     env.pop("WAYLAND_DISPLAY", None)
+    return env
+
+
+def run(tcptalk, mode, scratch, procs, renderer):
+    display = start_display_and_bus(procs)
+    env = app_env(display, scratch)
     args = {"both": [], "server": ["server"], "client": ["client"]}[mode]
     peer = None
     if mode == "client":

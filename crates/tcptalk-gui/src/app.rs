@@ -386,6 +386,7 @@ pub fn run(launch: Launch) -> Result<(), GuiError> {
                 .unwrap_or_default();
             let theme = launch.theme.unwrap_or_else(|| parse_theme(&settings.theme));
             cc.egui_ctx.set_theme(theme);
+            crate::signals::close_on_signal(runtime.handle(), cc.egui_ctx.clone());
             let mut app = TcptalkApp::new(runtime, &launch, settings, log.clone());
             app.probe = Probe::from_env(&cc.egui_ctx);
             if let Some(log_path) = &launch.log {

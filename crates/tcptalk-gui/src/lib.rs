@@ -29,6 +29,7 @@ mod search_bar;
 mod sending;
 mod server;
 mod settings;
+mod signals;
 pub mod tabs;
 pub mod transport;
 mod widgets;

@@ -5,6 +5,8 @@
 //! through the ＋ menu (selected, every control named), runs the cycle in it and closes it, and
 //! finds the history / message split by name. It also checks the renderer: the default software one maps no
 //! OpenGL library, `--renderer gl` does, and either paints the window (read back with xwd).
+//! `tests/atspi/remembered.py` runs `tcptalk` twice, ended by SIGTERM and SIGINT, and checks the
+//! windows' places and an added tab come back.
 //! It runs in a D-Bus session of its own with its own Xvfb; `scripts/test.sh` installs what it
 //! needs (python3-pyatspi, at-spi2-core, xvfb, dbus, x11-apps).
 
@@ -23,16 +25,27 @@ fn check_windows(mode: &str) {
 }
 
 fn check_windows_drawn_with(mode: &str, renderer: &str) {
+    run_script(
+        "windows.py",
+        &[mode, renderer],
+        &format!("`tcptalk {mode}` ({renderer})"),
+    );
+}
+
+/// Runs `tests/atspi/SCRIPT TCPTALK ARGS…` in a D-Bus session of its own; it prints "ok" last
+/// when every check held.
+fn run_script(script: &str, args: &[&str], what: &str) {
     let _turn = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/atspi/windows.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/atspi")
+        .join(script);
     let output = Command::new("dbus-run-session")
         .args(["--", "/usr/bin/python3"])
         .arg(&script)
         .arg(env!("CARGO_BIN_EXE_tcptalk"))
-        .arg(mode)
-        .arg(renderer)
+        .args(args)
         .output()
         .expect("cannot run dbus-run-session (Debian's dbus package; scripts/test.sh installs it)");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -44,7 +57,7 @@ fn check_windows_drawn_with(mode: &str, renderer: &str) {
         .collect();
     assert!(
         output.status.success() && stdout.trim_end().ends_with("ok"),
-        "AT-SPI check of `tcptalk {mode}` ({renderer}) failed ({}):\n{stdout}\n{stderr}",
+        "AT-SPI check of {what} failed ({}):\n{stdout}\n{stderr}",
         output.status
     );
     println!("{stdout}");
@@ -70,4 +83,16 @@ fn client_window_reads_right_over_atspi() {
 #[test]
 fn both_windows_drawn_with_opengl_read_right_over_atspi() {
     check_windows_drawn_with("both", "gl");
+}
+
+/// Two real runs: SIGTERM closes the windows as their close button does (exit 0, saved), and
+/// the next run opens both where and as large as they were left, with an added tab and its
+/// port back (`tests/atspi/remembered.py`, which moves the windows with xdotool).
+#[test]
+fn windows_tabs_and_places_are_back_after_a_sigterm() {
+    run_script(
+        "remembered.py",
+        &[],
+        "what `tcptalk` remembers across two runs",
+    );
 }
