@@ -330,6 +330,15 @@ pub fn split_handle(
         height -= response.drag_delta().y;
     }
     if response.has_focus() {
+        // Up / Down move the split, not the focus to the widget above or below (egui's
+        // default for arrow keys), so each press is one more line.
+        ui.memory_mut(|memory| {
+            let keep = egui::EventFilter {
+                vertical_arrows: true,
+                ..Default::default()
+            };
+            memory.set_focus_lock_filter(response.id, keep);
+        });
         let step = ui.text_style_height(&TextStyle::Body);
         ui.input(|input| {
             if input.key_pressed(Key::ArrowUp) {

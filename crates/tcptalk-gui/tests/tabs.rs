@@ -1,6 +1,6 @@
 //! Several sessions in one window, driven as a person does: ＋ → 新建服务器 / 新建客户端, a
 //! second server listening on its own port with its own history, × to close it; and the
-//! history's wrapping and split.
+//! history's wrapping and its split, moved with the keyboard and the mouse.
 
 mod common;
 
@@ -127,6 +127,65 @@ fn long_rows_wrap_inside_the_history_and_run_on_when_wrapping_is_off() {
     assert!(
         run_on > 1000.0,
         "unwrapped, the row runs past the edge: {run_on}"
+    );
+    harness.state_mut().shutdown();
+}
+
+/// The strip between the history and the message box moves with the keyboard (Tab to it, Up /
+/// Down) and with the mouse, and stops before it pushes the controls under the message box out
+/// of the window.
+#[test]
+fn the_split_moves_with_the_keyboard_and_the_mouse_within_bounds() {
+    const SPLIT: &str = "拖动调整历史信息与发送框的高度";
+    let runtime = runtime();
+    let mut harness = server_harness(&runtime, Lang::Zh);
+    let split_y =
+        |harness: &Harness<'_, ServerWindow>| harness.get_by_label(SPLIT).rect().center().y;
+    let start = split_y(&harness);
+
+    harness.get_by_label(SPLIT).focus();
+    harness.run_ok();
+    for _ in 0..3 {
+        harness.key_press(egui::Key::ArrowUp);
+        harness.run_ok();
+    }
+    let raised = split_y(&harness);
+    assert!(
+        raised < start - 30.0,
+        "three Up presses give the message box about three lines: {start} → {raised}"
+    );
+
+    let from = harness.get_by_label(SPLIT).rect().center();
+    harness.drag_at(from);
+    harness.run_ok();
+    harness.hover_at(from + egui::vec2(0.0, 60.0));
+    harness.run_ok();
+    harness.drop_at(from + egui::vec2(0.0, 60.0));
+    harness.run_ok();
+    let dragged = split_y(&harness);
+    assert!(
+        (dragged - (raised + 60.0)).abs() < 2.0,
+        "dragged 60 points down: {raised} → {dragged}"
+    );
+
+    harness.get_by_label(SPLIT).focus();
+    harness.run_ok();
+    for _ in 0..40 {
+        harness.key_press(egui::Key::ArrowDown);
+        harness.run_ok();
+    }
+    let lowest = split_y(&harness);
+    harness.key_press(egui::Key::ArrowDown);
+    harness.run_ok();
+    assert_eq!(
+        split_y(&harness),
+        lowest,
+        "the message box keeps its least height"
+    );
+    let status = harness.get_by_label("连接状态：").rect();
+    assert!(
+        status.max.y <= 500.0,
+        "the status row is still inside the 500-point window: {status:?}"
     );
     harness.state_mut().shutdown();
 }
