@@ -159,9 +159,8 @@ measure() { # name round
     if [ -n "${SIZE:-}" ]; then
         local window
         for window in $(xdotool search --onlyvisible --pid "$pid" 2>/dev/null); do
-            xdotool windowsize "$window" "${SIZE%x*}" "${SIZE#*x}"
+            xdotool windowsize --sync "$window" "${SIZE%x*}" "${SIZE#*x}"
         done
-        sleep 0.5
         # A window that refused the size (a fixed-size dialog) would make the row meaningless.
         for window in $(xdotool search --onlyvisible --pid "$pid" 2>/dev/null); do
             xdotool getwindowgeometry "$window" | grep -q "Geometry: $SIZE" || {

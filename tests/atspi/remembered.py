@@ -128,15 +128,7 @@ def main():
             print(open(f"{scratch}/stderr").read(), file=sys.stderr)
             sys.exit(1)
         finally:
-            for proc in reversed(procs):
-                if proc.poll() is None:
-                    proc.terminate()
-            for proc in reversed(procs):
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            w.stop_all(procs)
     print("ok")
 
 

@@ -405,6 +405,19 @@ def run(tcptalk, mode, scratch, procs, renderer):
     print("  stderr: quiet")
 
 
+def stop_all(procs):
+    """Ends what the run started, newest first: SIGTERM, then SIGKILL after 5 s."""
+    for proc in reversed(procs):
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in reversed(procs):
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def main():
     if (len(sys.argv) not in (3, 4) or sys.argv[2] not in ("both", "server", "client")
             or sys.argv[3:] not in ([], ["software"], ["gl"])):
@@ -422,14 +435,7 @@ def main():
                 pass
             sys.exit(1)
         finally:
-            for proc in reversed(procs):
-                proc.terminate()
-            for proc in reversed(procs):
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            stop_all(procs)
     print("ok")
 
 

@@ -325,16 +325,13 @@ impl SessionTabs {
                     None => name.clone(),
                 };
                 let tab = ui.selectable_label(self.active == index, text);
-                // Read as the tab's name, whatever its state says beside it.
-                let selected = self.active == index;
-                tab.widget_info(|| {
-                    egui::WidgetInfo::selected(egui::Role::Tab, true, selected, &name)
-                });
-                // egui writes "selected" as AccessKit's checked state, which a screen reader
-                // reads as a checked toggle; a tab is *selected* (ARIA's aria-selected).
+                // Read as the tab's name, whatever its state says beside it, and as *selected*
+                // (ARIA's aria-selected): a selectable label writes AccessKit's checked state,
+                // which a screen reader reads as a checked toggle.
+                tab.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Tab, true, &name));
                 ui.ctx().accesskit_node_builder(tab.id, |node| {
                     node.clear_toggled();
-                    node.set_selected(selected);
+                    node.set_selected(self.active == index);
                 });
                 if tab.clicked() {
                     self.active = index;

@@ -141,14 +141,18 @@ fn the_split_moves_with_the_keyboard_and_the_mouse_within_bounds() {
     let mut harness = server_harness(&runtime, Lang::Zh);
     let split_y =
         |harness: &Harness<'_, ServerWindow>| harness.get_by_label(SPLIT).rect().center().y;
+    // Tab's stand-in: focus the split, then press `key` `times` times, a frame each.
+    let press = |harness: &mut Harness<'_, ServerWindow>, key, times| {
+        harness.get_by_label(SPLIT).focus();
+        harness.run_ok();
+        for _ in 0..times {
+            harness.key_press(key);
+            harness.run_ok();
+        }
+    };
     let start = split_y(&harness);
 
-    harness.get_by_label(SPLIT).focus();
-    harness.run_ok();
-    for _ in 0..3 {
-        harness.key_press(egui::Key::ArrowUp);
-        harness.run_ok();
-    }
+    press(&mut harness, egui::Key::ArrowUp, 3);
     let raised = split_y(&harness);
     assert!(
         raised < start - 30.0,
@@ -168,15 +172,9 @@ fn the_split_moves_with_the_keyboard_and_the_mouse_within_bounds() {
         "dragged 60 points down: {raised} → {dragged}"
     );
 
-    harness.get_by_label(SPLIT).focus();
-    harness.run_ok();
-    for _ in 0..40 {
-        harness.key_press(egui::Key::ArrowDown);
-        harness.run_ok();
-    }
+    press(&mut harness, egui::Key::ArrowDown, 40);
     let lowest = split_y(&harness);
-    harness.key_press(egui::Key::ArrowDown);
-    harness.run_ok();
+    press(&mut harness, egui::Key::ArrowDown, 1);
     assert_eq!(
         split_y(&harness),
         lowest,

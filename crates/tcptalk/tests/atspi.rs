@@ -3,8 +3,9 @@
 //! connect / disconnect / stop cycle through AT-SPI actions, checking which buttons are enabled
 //! and disabled at each step; in `server` and `client` it then opens a second session as a tab
 //! through the ＋ menu (selected, every control named), runs the cycle in it and closes it, and
-//! finds the history / message split by name. It also checks the renderer: the default software one maps no
-//! OpenGL library, `--renderer gl` does, and either paints the window (read back with xwd).
+//! finds the history / message split by name. It also checks the renderer: the default
+//! software one maps no OpenGL library, `--renderer gl` does, and either paints the window
+//! (read back with xwd).
 //! `tests/atspi/remembered.py` runs `tcptalk` twice, ended by SIGTERM and SIGINT, and checks the
 //! windows' places and an added tab come back.
 //! It runs in a D-Bus session of its own with its own Xvfb; `scripts/test.sh` installs what it
